@@ -1,0 +1,112 @@
+/**
+ * Builds the application and never listens: the server entry, the tests and the
+ * OpenAPI generator all build this very same app from one options function.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import agora, { type AgoraPluginOptions } from './plugins/agora.js';
+import errors from './plugins/errors.js';
+import health from './plugins/health.js';
+import swagger from './plugins/swagger.js';
+import compatRoutes from './routes/compat/index.js';
+import healthRoutes from './routes/health.js';
+import v1TokenRoutes from './routes/v1/tokens.js';
+import { compatSchemas } from './schemas/compat.js';
+import { HealthSchema, ReadinessSchema } from './schemas/health.js';
+import { buildTokenSchemas } from './schemas/tokens.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Responses carry credentials: no cache may keep them. */
+    noStore?: boolean;
+  }
+}
+
+/** What tests (and only tests) may replace. */
+export interface AppOverrides {
+  /** Where log lines go (default stdout). */
+  logStream?: DestinationStream;
+  now?: AgoraPluginOptions['now'];
+  salt?: AgoraPluginOptions['salt'];
+}
+
+/** Bodies are a few small JSON fields; anything bigger is a mistake or an attack. */
+export const BODY_LIMIT = 8 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Header and field names whose values must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'appCertificate',
+  '*.appCertificate',
+];
+
+export function serverOptions(config: Config, overrides: AppOverrides = {}): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      ...(overrides.logStream && { stream: overrides.logStream }),
+    },
+    bodyLimit: BODY_LIMIT,
+    // Unity and Flutter clients call the same routes with and without a trailing slash; no redirects.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    requestIdHeader: false,
+    // An incoming X-Request-Id is kept when it is sane, so traces join up across the load balancer.
+    genReqId: (req: IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  };
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(config, overrides));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.config?.noStore) {
+      reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
+      reply.header('pragma', 'no-cache');
+      reply.header('expires', '-1');
+    }
+  });
+
+  await app.register(errors);
+  await app.register(health);
+  await app.register(cors, {
+    // `true` reflects the caller's origin (with Vary: Origin) instead of a bare '*'.
+    origin: config.corsOrigins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+  await app.register(agora, {
+    appId: config.appId,
+    appCertificate: config.appCertificate,
+    ttlDefault: config.tokenTtlDefault,
+    ttlMax: config.tokenTtlMax,
+    ...(overrides.now && { now: overrides.now }),
+    ...(overrides.salt && { salt: overrides.salt }),
+  });
+
+  const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
+  for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessSchema]) {
+    app.addSchema(schema);
+  }
+  await app.register(swagger);
+
+  await app.register(healthRoutes);
+  await app.register(v1TokenRoutes, { prefix: '/v1/tokens', schemas: tokenSchemas });
+  await app.register(compatRoutes);
+  return app;
+}

@@ -1,0 +1,241 @@
+/**
+ * Drop-in routes for clients written against the token servers already in the
+ * wild: the tutorial server (006), Agora-Node-TokenServer v2 and the Go
+ * agora-token-service (007 by default here). Same URLs, same response keys, but
+ * Agora's input rules are enforced and failures use the one error shape.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ref } from '../../schemas/common.js';
+import {
+  ChatPathSchema,
+  ChatQuerySchema,
+  CompatQuerySchema,
+  GetTokenRequestSchema,
+  LegacyChatResponseSchema,
+  LegacyRtcResponseSchema,
+  LegacyRteResponseSchema,
+  LegacyRtmResponseSchema,
+  LegacyTokenResponseSchema,
+  PongSchema,
+  RtcPathSchema,
+  RtePathSchema,
+  RtmPathSchema,
+  SeedQuerySchema,
+} from '../../schemas/compat.js';
+import type { Role } from '../../tokens/mint.js';
+import { TokenInputError, checkChannelName, checkLifetime, parseLifetime, parseUid } from '../../tokens/rules.js';
+import { getErrorResponses, tokenErrorResponses } from '../responses.js';
+
+const toRole = (role: string | undefined): Role => (role === 'publisher' ? 'publisher' : 'subscriber');
+
+/** `uid` routes take an integer (0 = wildcard); `userAccount` routes take the text as an account. */
+function identity(tokenType: 'uid' | 'userAccount', text: string, field: string) {
+  return tokenType === 'uid' ? { uid: parseUid(text, field) } : { userAccount: text };
+}
+
+const compat = (operationId: string, summary: string, description: string) => ({
+  operationId,
+  tags: ['compat'],
+  deprecated: true,
+  summary,
+  description,
+});
+
+export default async function compatRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tokens = app.tokens;
+  const lifetime = (text: string | undefined, field: string) =>
+    text === undefined ? tokens.ttlDefault : parseLifetime(text, tokens.maxTtl, field);
+
+  app.get(
+    '/access_token',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat(
+          'legacyAccessToken',
+          'Tutorial server: RTC token (006)',
+          'Drop-in for the classic Express tutorial. Mints a version 006 RTC token; `uid` absent or 0 is the wildcard. Superseded by POST /v1/tokens/rtc.',
+        ),
+        querystring: SeedQuerySchema,
+        response: { 200: ref(LegacyTokenResponseSchema), ...getErrorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const minted = tokens.rtc({
+        channelName: q.channelName,
+        uid: q.uid === undefined || q.uid === '' ? 0 : parseUid(q.uid),
+        role: toRole(q.role),
+        expireSeconds: lifetime(q.expireTime, 'expireTime'),
+        version: '006',
+      });
+      return { token: minted.token };
+    },
+  );
+
+  app.get(
+    '/ping',
+    {
+      schema: {
+        ...compat('legacyPing', 'Community servers: ping', 'Answers {"message":"pong"}. Superseded by GET /healthz.'),
+        response: { 200: ref(PongSchema) },
+      },
+    },
+    async () => ({ message: 'pong' as const }),
+  );
+
+  app.get(
+    '/rtc/:channelName/:role/:tokenType/:uid',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat(
+          'legacyRtcToken',
+          'Community servers: RTC token',
+          'Drop-in for Agora-Node-TokenServer and agora-token-service. Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtc.',
+        ),
+        params: RtcPathSchema,
+        querystring: CompatQuerySchema,
+        response: { 200: ref(LegacyRtcResponseSchema), ...getErrorResponses },
+      },
+    },
+    async (request) => {
+      const p = request.params;
+      const minted = tokens.rtc({
+        channelName: p.channelName,
+        ...identity(p.tokenType, p.uid, 'uid'),
+        role: toRole(p.role),
+        expireSeconds: lifetime(request.query.expiry, 'expiry'),
+        version: request.query.version ?? '007',
+      });
+      return { rtcToken: minted.token };
+    },
+  );
+
+  app.get(
+    '/rtm/:uid',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat(
+          'legacyRtmToken',
+          'Community servers: RTM token',
+          'Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtm.',
+        ),
+        params: RtmPathSchema,
+        querystring: CompatQuerySchema,
+        response: { 200: ref(LegacyRtmResponseSchema), ...getErrorResponses },
+      },
+    },
+    async (request) => {
+      // "0" is the RTC wildcard, never an RTM user (as the Go service decides too).
+      if (request.params.uid === '0') throw new TokenInputError('uid', 'must be an RTM user id, not the RTC wildcard 0');
+      const minted = tokens.rtm({
+        userId: request.params.uid,
+        expireSeconds: lifetime(request.query.expiry, 'expiry'),
+        version: request.query.version ?? '007',
+      });
+      return { rtmToken: minted.token };
+    },
+  );
+
+  const rteSchema = {
+    ...compat(
+      'legacyRteTokens',
+      'Community servers: RTC + RTM tokens',
+      'Two tokens for one user; the RTM user id is `rtmuid`, or `rtcuid` when absent. Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtc-rtm.',
+    ),
+    params: RtePathSchema,
+    querystring: CompatQuerySchema,
+    response: { 200: ref(LegacyRteResponseSchema), ...getErrorResponses },
+  };
+  const rteHandler = async (request: {
+    params: { channelName: string; role: string; tokenType: 'uid' | 'userAccount'; rtcuid: string; rtmuid?: string | undefined };
+    query: { expiry?: string | undefined; version?: '006' | '007' | undefined };
+  }) => {
+    const p = request.params;
+    const minted = tokens.rtcRtm({
+      channelName: p.channelName,
+      ...identity(p.tokenType, p.rtcuid, 'rtcuid'),
+      rtmUserId: p.rtmuid,
+      role: toRole(p.role),
+      expireSeconds: lifetime(request.query.expiry, 'expiry'),
+      version: request.query.version ?? '007',
+    });
+    return { rtcToken: minted.rtcToken, rtmToken: minted.rtmToken };
+  };
+  app.get('/rte/:channelName/:role/:tokenType/:rtcuid', { config: { noStore: true }, schema: rteSchema }, rteHandler);
+  app.get(
+    '/rte/:channelName/:role/:tokenType/:rtcuid/:rtmuid',
+    { config: { noStore: true }, schema: { ...rteSchema, operationId: 'legacyRteTokensWithRtmUid' } },
+    rteHandler,
+  );
+
+  app.get(
+    '/chat/app',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat('legacyChatAppToken', 'Go service: Chat app token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
+        querystring: ChatQuerySchema,
+        response: { 200: ref(LegacyChatResponseSchema), ...getErrorResponses },
+      },
+    },
+    async (request) => {
+      const minted = tokens.chat({ expireSeconds: lifetime(request.query.expiry, 'expiry') });
+      return { chatToken: minted.token };
+    },
+  );
+
+  app.get(
+    '/chat/account/:chatid',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat('legacyChatUserToken', 'Go service: Chat user token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
+        params: ChatPathSchema,
+        querystring: ChatQuerySchema,
+        response: { 200: ref(LegacyChatResponseSchema), ...getErrorResponses },
+      },
+    },
+    async (request) => {
+      const minted = tokens.chat({ userId: request.params.chatid, expireSeconds: lifetime(request.query.expiry, 'expiry') });
+      return { chatToken: minted.token };
+    },
+  );
+
+  app.post(
+    '/getToken',
+    {
+      config: { noStore: true },
+      schema: {
+        ...compat(
+          'legacyGetToken',
+          'Go service: any token by body',
+          'Drop-in for the Go service POST /getToken. Version 007. Superseded by the POST /v1/tokens/* operations.',
+        ),
+        body: ref(GetTokenRequestSchema),
+        response: { 200: ref(LegacyTokenResponseSchema), ...tokenErrorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const expireSeconds = b.expire === undefined || b.expire === 0 ? tokens.ttlDefault : b.expire;
+      // Checked here too so that errors name this body's fields, not the v1 ones.
+      checkLifetime(expireSeconds, tokens.maxTtl, 'expire');
+      const version = '007' as const;
+      if (b.tokenType === 'chat') {
+        return { token: tokens.chat({ userId: b.uid || undefined, expireSeconds }).token };
+      }
+      if (!b.uid) throw new TokenInputError('uid', 'is required');
+      if (b.tokenType === 'rtm') return { token: tokens.rtm({ userId: b.uid, expireSeconds, version }).token };
+      if (b.channel === undefined) throw new TokenInputError('channel', 'is required');
+      checkChannelName(b.channel, 'channel');
+      // As the Go service: a decimal uid is an integer uid, anything else an account.
+      const id = /^[0-9]+$/.test(b.uid) ? { uid: parseUid(b.uid) } : { userAccount: b.uid };
+      return { token: tokens.rtc({ channelName: b.channel, ...id, role: toRole(b.role), expireSeconds, version }).token };
+    },
+  );
+}

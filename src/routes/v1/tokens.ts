@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ref } from '../../schemas/common.js';
+import type { TokenSchemas } from '../../schemas/tokens.js';
+import { tokenErrorResponses } from '../responses.js';
+import { timestamps } from '../timestamps.js';
+
+export interface V1TokenRoutesOptions {
+  schemas: TokenSchemas;
+}
+
+const EXPIRY_NOTE =
+  'Lifetimes are seconds from now (never unix timestamps) and capped by the server. ' +
+  'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
+
+export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas: s }: V1TokenRoutesOptions) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tokens = app.tokens;
+
+  app.post(
+    '/rtc',
+    {
+      config: { noStore: true },
+      schema: {
+        operationId: 'createRtcToken',
+        tags: ['tokens'],
+        summary: 'Mint an RTC token',
+        description: `An RTC (video/voice) token for one channel and one user (uid or userAccount). ${EXPIRY_NOTE}`,
+        body: ref(s.RtcTokenRequestSchema),
+        response: { 200: ref(s.RtcTokenResponseSchema), ...tokenErrorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const input = {
+        channelName: b.channelName,
+        uid: b.uid,
+        userAccount: b.userAccount,
+        role: b.role ?? 'subscriber',
+        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        privilegeExpireSeconds: b.privilegeExpireSeconds,
+        version: b.version ?? '007',
+      };
+      const minted = tokens.rtc(input);
+      return {
+        token: minted.token,
+        version: minted.version,
+        channelName: input.channelName,
+        ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
+        role: input.role,
+        ...timestamps(minted),
+      };
+    },
+  );
+
+  app.post(
+    '/rtm',
+    {
+      config: { noStore: true },
+      schema: {
+        operationId: 'createRtmToken',
+        tags: ['tokens'],
+        summary: 'Mint an RTM token',
+        description: `An RTM (signaling) login token for one user id. ${EXPIRY_NOTE}`,
+        body: ref(s.RtmTokenRequestSchema),
+        response: { 200: ref(s.RtmTokenResponseSchema), ...tokenErrorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const minted = tokens.rtm({
+        userId: b.userId,
+        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        version: b.version ?? '007',
+      });
+      return { token: minted.token, version: minted.version, userId: b.userId, ...timestamps(minted) };
+    },
+  );
+
+  app.post(
+    '/rtc-rtm',
+    {
+      config: { noStore: true },
+      schema: {
+        operationId: 'createRtcRtmTokens',
+        tags: ['tokens'],
+        summary: 'Mint RTC and RTM tokens for one user',
+        description:
+          'Both tokens a typical app needs, in one call. By default two tokens; with `combined: true` (007 only) ONE token ' +
+          `carrying both services, returned in both fields. ${EXPIRY_NOTE}`,
+        body: ref(s.RtcRtmTokenRequestSchema),
+        response: { 200: ref(s.RtcRtmTokenResponseSchema), ...tokenErrorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const input = {
+        channelName: b.channelName,
+        uid: b.uid,
+        userAccount: b.userAccount,
+        rtmUserId: b.rtmUserId,
+        role: b.role ?? 'subscriber',
+        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        privilegeExpireSeconds: b.privilegeExpireSeconds,
+        version: b.version ?? '007',
+        combined: b.combined ?? false,
+      };
+      const minted = tokens.rtcRtm(input);
+      return {
+        rtcToken: minted.rtcToken,
+        rtmToken: minted.rtmToken,
+        combined: minted.combined,
+        version: minted.version,
+        channelName: input.channelName,
+        ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
+        rtmUserId: minted.rtmUserId,
+        role: input.role,
+        ...timestamps(minted),
+      };
+    },
+  );
+
+  app.post(
+    '/chat',
+    {
+      config: { noStore: true },
+      schema: {
+        operationId: 'createChatToken',
+        tags: ['tokens'],
+        summary: 'Mint an Agora Chat token',
+        description: `A Chat user token (with userId) or app token (without). Always version 007. ${EXPIRY_NOTE}`,
+        body: ref(s.ChatTokenRequestSchema),
+        response: { 200: ref(s.ChatTokenResponseSchema), ...tokenErrorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const minted = tokens.chat({ userId: b.userId, expireSeconds: b.expireSeconds ?? tokens.ttlDefault });
+      return {
+        token: minted.token,
+        version: '007' as const,
+        kind: b.userId === undefined ? ('app' as const) : ('user' as const),
+        ...(b.userId !== undefined && { userId: b.userId }),
+        ...timestamps(minted),
+      };
+    },
+  );
+}

@@ -1,0 +1,31 @@
+import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox';
+
+/** A string enum as `{ type: 'string', enum: [...] }`, which every client generator maps to an enum. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] });
+}
+
+/** A `$ref` to a schema registered with `addSchema`, typed as that schema. */
+export function ref<T extends TSchema>(schema: T) {
+  if (!schema.$id) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
+}
+
+export const ErrorSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'HTTP status, repeated for clients that lose it', examples: [400] }),
+    error: Type.String({ description: 'HTTP reason phrase', examples: ['Bad Request'] }),
+    code: Type.String({
+      description: 'Stable machine-readable error code',
+      examples: ['VALIDATION_ERROR'],
+    }),
+    message: Type.String({
+      description: 'What went wrong, naming the field where one is at fault. 5xx messages are always generic.',
+      examples: ['body/channelName must match pattern "^[a-zA-Z0-9 …]+$"'],
+    }),
+    field: Type.Optional(Type.String({ description: 'The request field at fault, when there is one', examples: ['channelName'] })),
+    requestId: Type.String({ description: 'Request id, also sent as the X-Request-Id header', examples: ['req-1'] }),
+  },
+  { $id: 'Error', additionalProperties: false, description: 'The single error shape of every 4xx and 5xx response.' },
+);
+export type ErrorBody = Static<typeof ErrorSchema>;

@@ -1,0 +1,102 @@
+/**
+ * Agora's input rules. No Agora library enforces them: a bad channel name or an
+ * out-of-range uid yields a token the SDK later rejects, far from the cause.
+ * The same constants feed the HTTP schemas, so the published contract and the
+ * checks below can never disagree.
+ */
+
+/** Characters Agora allows in channel names, user accounts and RTM user ids (all ASCII, so bytes = characters). */
+export const AGORA_CHARSET = "a-zA-Z0-9 !#$%&()+\\-:;<=.>?@\\[\\]^_{}|~,";
+
+export const CHANNEL_NAME_PATTERN = `^[${AGORA_CHARSET}]+$`;
+export const USER_ACCOUNT_PATTERN = CHANNEL_NAME_PATTERN;
+/** RTM user ids use the same set but must not start with a space. */
+export const RTM_USER_ID_PATTERN = `^[${AGORA_CHARSET.replace(' ', '')}][${AGORA_CHARSET}]*$`;
+/** Agora Chat user ids: letters, digits, `_`, `-` and `.`, at most 64. */
+export const CHAT_USER_ID_PATTERN = '^[a-zA-Z0-9_.-]+$';
+export const HEX32_PATTERN = '^[0-9a-fA-F]{32}$';
+
+/** Channel names must be shorter than 64 bytes. */
+export const CHANNEL_NAME_MAX = 63;
+export const USER_ACCOUNT_MAX = 255;
+export const RTM_USER_ID_MAX = 63;
+export const CHAT_USER_ID_MAX = 64;
+export const UID_MAX = 0xffff_ffff;
+/** Agora caps every token and privilege at 24 hours. */
+export const AGORA_TTL_CAP = 86_400;
+/**
+ * Anything from here up is a unix timestamp (2001-09-09 onwards), not a duration:
+ * callers migrating from 006 code pass `now + 3600` where 007 wants `3600`.
+ */
+export const ABSOLUTE_TIMESTAMP_FLOOR = 1_000_000_000;
+
+const channelRe = new RegExp(CHANNEL_NAME_PATTERN);
+const rtmRe = new RegExp(RTM_USER_ID_PATTERN);
+const chatRe = new RegExp(CHAT_USER_ID_PATTERN);
+const uidRe = /^(0|[1-9][0-9]{0,9})$/;
+
+/** A rejected input, always naming the field it came from. */
+export class TokenInputError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field} ${message}`);
+    this.name = 'TokenInputError';
+    this.field = field;
+  }
+}
+
+function checkAgoraString(field: string, value: string, max: number, re: RegExp, what: string): void {
+  if (value.length === 0) throw new TokenInputError(field, 'must not be empty');
+  if (Buffer.byteLength(value, 'utf8') > max) throw new TokenInputError(field, `must be at most ${max} bytes`);
+  if (!re.test(value)) throw new TokenInputError(field, `contains characters Agora does not allow in ${what}`);
+}
+
+export function checkChannelName(value: string, field = 'channelName'): void {
+  checkAgoraString(field, value, CHANNEL_NAME_MAX, channelRe, 'a channel name');
+}
+
+export function checkUserAccount(value: string, field = 'userAccount'): void {
+  checkAgoraString(field, value, USER_ACCOUNT_MAX, channelRe, 'a user account');
+}
+
+export function checkRtmUserId(value: string, field = 'userId'): void {
+  checkAgoraString(field, value, RTM_USER_ID_MAX, rtmRe, 'an RTM user id (nor a leading space)');
+}
+
+export function checkChatUserId(value: string, field = 'userId'): void {
+  checkAgoraString(field, value, CHAT_USER_ID_MAX, chatRe, 'a Chat user id');
+}
+
+export function checkUid(value: number, field = 'uid'): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > UID_MAX) {
+    throw new TokenInputError(field, `must be an integer from 0 to ${UID_MAX}`);
+  }
+}
+
+/** Parses a uid that arrived as text (path or query). Only canonical decimal digits are accepted. */
+export function parseUid(text: string, field = 'uid'): number {
+  if (!uidRe.test(text)) throw new TokenInputError(field, `must be an integer from 0 to ${UID_MAX}`);
+  const uid = Number(text);
+  checkUid(uid, field);
+  return uid;
+}
+
+/** A lifetime in seconds from now: 1 … max, with a dedicated message for absolute timestamps. */
+export function checkLifetime(value: number, max: number, field: string): void {
+  if (!Number.isSafeInteger(value)) throw new TokenInputError(field, 'must be a whole number of seconds');
+  if (value >= ABSOLUTE_TIMESTAMP_FLOOR) {
+    throw new TokenInputError(
+      field,
+      `looks like an absolute unix timestamp (${value}); send a duration in seconds from now (at most ${max})`,
+    );
+  }
+  if (value < 1 || value > max) throw new TokenInputError(field, `must be from 1 to ${max} seconds`);
+}
+
+/** Parses a lifetime that arrived as text, e.g. `?expiry=3600`. */
+export function parseLifetime(text: string, max: number, field: string): number {
+  if (!/^[0-9]{1,15}$/.test(text)) throw new TokenInputError(field, 'must be a whole number of seconds');
+  const value = Number(text);
+  checkLifetime(value, max, field);
+  return value;
+}
