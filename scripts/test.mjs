@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs tap and ends with the one summary line CI reads: "N passed, N failed".
+// tap's exit code is kept, so coverage or test failures still fail the run.
+import { spawn } from 'node:child_process';
+
+const child = spawn('npx', ['tap', ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'inherit'] });
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-20000);
+});
+child.on('close', (code) => {
+  // tap's reporter ends with lines such as "# { total: 12, pass: 11, fail: 1 }" or "# { total: 3, pass: 3 }".
+  const matches = [...tail.matchAll(/#\s*\{\s*total:\s*(\d+),\s*pass:\s*(\d+)(?:,\s*fail:\s*(\d+))?(?:,\s*skip:\s*(\d+))?[^}]*\}/g)];
+  const last = matches.at(-1);
+  if (last) {
+    const [, total, pass, fail = '0', skip] = last;
+    const failed = Number(fail) || Number(total) - Number(pass) - Number(skip ?? 0);
+    console.log(`${pass} passed, ${failed} failed${skip ? `, ${skip} skipped` : ''}`);
+  } else {
+    console.log(`0 passed, 1 failed`);
+  }
+  process.exit(code ?? 1);
+});
