@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { securitySchemes } from '../schemas/security.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; license: string };
 
@@ -24,6 +25,7 @@ async function swaggerPlugin(app: FastifyInstance) {
         { name: 'health', description: 'Probes for orchestrators and load balancers' },
         { name: 'compat', description: 'Drop-in routes of older token servers (deprecated)' },
       ],
+      components: { securitySchemes },
     },
     // Name components after the schemas' $id instead of def-0, def-1, …
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },

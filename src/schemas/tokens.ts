@@ -62,8 +62,9 @@ function expireSeconds(l: TtlLimits) {
   return Type.Integer({
     minimum: 1,
     maximum: l.ttlMax,
-    default: l.ttlDefault,
-    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}.`,
+    // No `default` keyword: an absent lifetime gets TOKEN_TTL_DEFAULT within the caller's own cap,
+    // which only the server knows at request time.
+    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}. Default: ${l.ttlDefault}, or the caller's own cap when lower.`,
     examples: [3600],
   });
 }
