@@ -3,7 +3,12 @@
 // tap's exit code is kept, so coverage or test failures still fail the run.
 import { spawn } from 'node:child_process';
 
-const child = spawn('npx', ['tap', ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'inherit'] });
+// A full run asks the log-leak scan (test/log-scan.ts) to insist on every test file's capture.
+const full = process.argv.length <= 2;
+const child = spawn('npx', ['tap', ...process.argv.slice(2)], {
+  stdio: ['inherit', 'pipe', 'inherit'],
+  env: { ...process.env, ...(full && { LOG_SCAN_FULL: '1' }) },
+});
 let tail = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);

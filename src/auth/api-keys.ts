@@ -31,7 +31,7 @@ export type ParseResult = { ok: true; entries: ApiKeyEntry[] } | { ok: false; li
 const NAME = '[A-Za-z0-9_.-]{1,64}';
 /** Plaintext keys: at least 16 URL/base64-safe characters, so no ':' , ',' or spaces. */
 const PLAIN = '[A-Za-z0-9_.~+/=-]{16,512}';
-const CREDENTIAL = new RegExp(`^(?:(${NAME}):)?(?:sha256:([0-9a-fA-F]{64})|(${PLAIN}))$`);
+const CREDENTIAL = new RegExp(`^(?:(?!sha256:)(${NAME}):)?(?:sha256:([0-9a-fA-F]{64})|(${PLAIN}))$`);
 const CHANNEL_PATTERN = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~*]{1,63}$/;
 const POSITIVE = /^[1-9][0-9]{0,8}$/;
 
