@@ -220,8 +220,8 @@ const WINDOW_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_6
 function rateLimitConfig(e: Env, env: Record<string, string | undefined>): RateLimitConfig {
   const max = Number(e.RATE_LIMIT_MAX);
   if (max < 1) fail('RATE_LIMIT_MAX', env);
-  const [, amount, unit = 's'] = /^([0-9]+)([a-z]*)$/.exec(e.RATE_LIMIT_WINDOW) as RegExpExecArray;
-  const windowMs = Number(amount) * (WINDOW_UNITS[unit] as number);
+  const [, amount, unit] = /^([0-9]+)([a-z]*)$/.exec(e.RATE_LIMIT_WINDOW) as RegExpExecArray;
+  const windowMs = Number(amount) * (WINDOW_UNITS[unit || 's'] as number);
   if (windowMs < 1000) fail('RATE_LIMIT_WINDOW', env);
   let redisUrl: Secret | undefined;
   if (e.REDIS_URL !== undefined) {

@@ -60,7 +60,11 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
     const state: SharedState = { redisUp: false };
     const closed = opts.failMode === 'closed';
 
+    // While Redis is marked down, a ping every retryMaxMs notices its return even
+    // when no request comes in (a timed-out command leaves the connection "ready").
+    let probe: NodeJS.Timeout | undefined;
     const markUp = () => {
+      clearInterval(probe);
       if (state.redisUp) return;
       if (state.downSince) app.log.info('rate-limit store: Redis is reachable again; limits are shared again');
       state.redisUp = true;
@@ -70,6 +74,9 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
       if (!state.redisUp && state.downSince) return;
       state.redisUp = false;
       state.downSince = new Date();
+      probe = setInterval(() => {
+        if (redis.status === 'ready') redis.ping().then(markUp, () => {});
+      }, t.retryMaxMs).unref();
       app.log.error(
         { reason },
         closed
@@ -126,6 +133,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
         : { status: 'degraded', detail: `redis: unreachable${since}; limiting per instance in memory (fail-open)` };
     });
     app.addHook('onClose', async () => {
+      clearInterval(probe);
       redis.disconnect();
     });
   } else {

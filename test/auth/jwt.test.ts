@@ -1,9 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import t, { type Test } from 'tap';
+import { callerFromClaims } from '../../src/auth/jwt.js';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { decode007 } from '../../src/tokens/decode.js';
-import { API_KEY, JWT_SECRET, baseEnv, build, logLines } from '../helper.js';
+import { API_KEY, JWT_SECRET, baseEnv, build, logLines, logSink } from '../helper.js';
 import { AUDIENCE, ISSUER, sign, signingKey, startJwks } from '../support/jwks.js';
 
 const jwtEnv = (url: string) => ({ AUTH_MODE: 'jwt', JWT_JWKS_URL: url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_COOLDOWN: '0' });
@@ -33,6 +35,35 @@ t.test('config: JWT variables', async (t) => {
   const rsa = loadConfig({ ...base, JWT_JWKS_URL: 'http://localhost:9/jwks' });
   t.same(rsa.auth.jwt?.algorithms, ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'], 'keys default to asymmetric algorithms');
   t.match(rsa.auth.jwt, { clockSkewSeconds: 30, identityClaim: 'sub', uidClaim: 'uid', policyClaim: 'agora' });
+});
+
+t.test('claims to grants', async (t) => {
+  const cfg = { identityClaim: 'user_id', uidClaim: 'uid', policyClaim: 'https://example.com/agora' };
+  const c = callerFromClaims({ user_id: 1234, uid: 1234, 'https://example.com/agora': { publisher: true, channels: ['a-*'] } }, cfg);
+  t.same(c, {
+    id: '1234',
+    method: 'jwt',
+    grants: { anyIdentity: false, identity: '1234', uid: 1234, channels: ['a-*'], publisher: true, wildcardUid: false, chatApp: false, maxTtl: undefined },
+  }, 'a numeric identity claim; no sub: the identity names the caller');
+  t.equal(callerFromClaims({}, cfg).id, 'unknown-subject');
+  t.equal(callerFromClaims({ sub: 'alice', user_id: 'bob' }, cfg).id, 'alice', 'sub names the caller when present');
+  for (const uid of ['0x10', '-1', 4294967296, 1.5, '', null, true]) {
+    t.equal(callerFromClaims({ uid }, cfg).grants.uid, undefined, `uid claim ${JSON.stringify(uid)} is not a uid`);
+  }
+  t.equal(callerFromClaims({ uid: '4294967295' }, cfg).grants.uid, 4294967295);
+  for (const identity of ['', Number.NaN, {}, ['x']]) {
+    t.equal(callerFromClaims({ user_id: identity }, cfg).grants.identity, undefined, `identity ${JSON.stringify(identity)}`);
+  }
+});
+
+t.test('a minting route that forgets to declare security fails closed', async (t) => {
+  const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
+  t.teardown(() => app.close());
+  app.get('/unguarded', async (request) => request.mint.rtm({ userId: 'alice', version: '007' }));
+  const res = await app.inject({ method: 'GET', url: '/unguarded' });
+  t.equal(res.statusCode, 500);
+  t.equal(res.json().message, 'Internal Server Error');
+  t.ok(logLines.some((l) => l.includes('request.mint used on a route that declares no security requirement')));
 });
 
 t.test('JWKS verification', async (t) => {
@@ -164,6 +195,11 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     t.equal(both.statusCode, 200, 'rtc-rtm: the RTM id defaults to the own uid');
     t.equal(decode007(both.json().rtmToken).services[0]?.userId, '42');
     await expect403(t, await app.inject(post('/v1/tokens/rtc-rtm', alice, { channelName: 'c', uid: 42, rtmUserId: 'bob' })), 'IDENTITY_NOT_ALLOWED', 'rtmUserId');
+    const account = await app.inject(post('/v1/tokens/rtc-rtm', alice, { channelName: 'c', userAccount: 'alice' }));
+    t.equal(decode007(account.json().rtmToken).services[0]?.userId, 'alice', 'rtc-rtm: the RTM id defaults to the account');
+    const wildcard = await as({ agora: { wildcardUid: true } });
+    const noRtmId = await app.inject(post('/v1/tokens/rtc-rtm', wildcard, { channelName: 'c', uid: 0 }));
+    t.match(noRtmId.json(), { statusCode: 400, field: 'rtmUserId' }, 'uid 0 without rtmUserId: Agora rules, after the policy');
     const backend = await as({ agora: { anyUser: true } });
     t.equal((await app.inject(post('/v1/tokens/rtc', backend, { channelName: 'c', uid: 7 }))).statusCode, 200, 'anyUser: any uid');
   });

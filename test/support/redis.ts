@@ -50,6 +50,9 @@ export interface RedisServer {
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that accepts connections but never answers. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startRedis(t: Test): Promise<RedisServer> {
@@ -64,11 +67,18 @@ export async function startRedis(t: Test): Promise<RedisServer> {
       });
       if (!(await waitFor(() => answersPing(port)))) throw new Error(`redis-server did not start on port ${port}`);
     },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       const c = child;
       child = undefined;
       if (!c || c.exitCode !== null) return;
       const exited = once(c, 'exit');
+      c.kill('SIGCONT');
       c.kill('SIGKILL');
       await exited;
     },
