@@ -145,6 +145,11 @@ t.test('AUTH_MODE=apiKey', async (t) => {
     t.notOk(logLines.some((l) => l.includes('007eJ')), 'no token in any line');
   });
 
+  t.test('HEAD on a minting GET route is guarded too', async (t) => {
+    t.equal((await app.inject({ method: 'HEAD', url: '/rtm/alice' })).statusCode, 401);
+    t.equal((await app.inject({ method: 'HEAD', url: '/rtm/alice', headers: { 'x-api-key': API_KEY } })).statusCode, 200);
+  });
+
   t.test('routes without security need no key', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
     t.equal((await app.inject({ method: 'GET', url: '/ping' })).statusCode, 200);
