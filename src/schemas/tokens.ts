@@ -62,9 +62,8 @@ function expireSeconds(l: TtlLimits) {
   return Type.Integer({
     minimum: 1,
     maximum: l.ttlMax,
-    // No `default` keyword: an absent lifetime gets TOKEN_TTL_DEFAULT within the caller's own cap,
-    // which only the server knows at request time.
-    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}. Default: ${l.ttlDefault}, or the caller's own cap when lower.`,
+    default: l.ttlDefault,
+    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}; when absent, the default or the caller's own cap, whichever is lower.`,
     examples: [3600],
   });
 }
