@@ -11,6 +11,13 @@ export function ref<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
 }
 
+/**
+ * A real 007 token, for the documentation's examples: the example RTC request (demo-room, uid 1234,
+ * publisher, 3600 s) signed at 2026-11-28T10:00:00Z with the test suite's credentials, which belong to no Agora project.
+ */
+export const EXAMPLE_TOKEN =
+  '007eJxTYNg+9605l9q94O7DKz/PM7veuZO3qFXbLdmvRvRsr5TF20YFBgNDI2MTUzNzC8vEpOSU1DR0vsIyrmwBPgYGv8Q9DIwMjAwsDIwMID4TmGQGkyxgkpMhJTU3X7coPz+XhQFkCgAjCCA4';
+
 export const ErrorSchema = Type.Object(
   {
     statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'HTTP status, repeated for clients that lose it', examples: [400] }),
@@ -26,6 +33,6 @@ export const ErrorSchema = Type.Object(
     field: Type.Optional(Type.String({ description: 'The request field at fault, when there is one', examples: ['channelName'] })),
     requestId: Type.String({ description: 'Request id, also sent as the X-Request-Id header', examples: ['req-1'] }),
   },
-  { $id: 'Error', additionalProperties: false, description: 'The single error shape of every 4xx and 5xx response.' },
+  { $id: 'ErrorResponse', additionalProperties: false, description: 'The single error shape of every 4xx and 5xx response.' },
 );
 export type ErrorBody = Static<typeof ErrorSchema>;

@@ -10,7 +10,7 @@ import {
   USER_ACCOUNT_MAX,
   USER_ACCOUNT_PATTERN,
 } from '../tokens/rules.js';
-import { StringEnum } from './common.js';
+import { EXAMPLE_TOKEN, StringEnum } from './common.js';
 
 export const ROLES = ['publisher', 'subscriber'] as const;
 export const VERSIONS = ['006', '007'] as const;
@@ -76,7 +76,7 @@ const timestamps = () => ({
 });
 
 const token = (description: string) =>
-  Type.String({ minLength: 1, description, examples: ['007eJxTYBBbsMMnKq7p9Hf/HcIX5kce9b518kCiQgSr5Zrp4X1Tu6UUGCzNDZ…'] });
+  Type.String({ minLength: 1, description, examples: [EXAMPLE_TOKEN] });
 
 /** The v1 request and response schemas. Bounds follow the configured TTLs. */
 export function buildTokenSchemas(l: TtlLimits) {
@@ -166,6 +166,7 @@ export function buildTokenSchemas(l: TtlLimits) {
       combined: Type.Optional(
         Type.Boolean({
           default: false,
+          examples: [false],
           description: 'Version 007 only. false (default): two tokens, one per service. true: ONE token holding both RTC and RTM (RTM SDK 2.x), returned in both fields.',
         }),
       ),
@@ -182,7 +183,7 @@ export function buildTokenSchemas(l: TtlLimits) {
     {
       rtcToken: token('The RTC token'),
       rtmToken: token('The RTM token (the same string as rtcToken when combined)'),
-      combined: Type.Boolean({ description: 'Whether one token carries both services' }),
+      combined: Type.Boolean({ description: 'Whether one token carries both services', examples: [false] }),
       version: version(),
       channelName: channelName(),
       uid: Type.Optional(uid()),
