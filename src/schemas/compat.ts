@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { EXAMPLE_TOKEN, StringEnum } from './common.js';
+import { EXAMPLE_TOKENS, StringEnum } from './common.js';
 import { VERSIONS } from './tokens.js';
 
 /**
@@ -87,26 +87,26 @@ export const GetTokenRequestSchema = Type.Object(
   },
 );
 
-const tokenString = (description: string) => Type.String({ minLength: 1, description, examples: [EXAMPLE_TOKEN] });
+const tokenString = (description: string, example: string) => Type.String({ minLength: 1, description, examples: [example] });
 
 export const LegacyTokenResponseSchema = Type.Object(
-  { token: tokenString('The token') },
+  { token: tokenString('The token', EXAMPLE_TOKENS.rtc) },
   { $id: 'CompatToken', additionalProperties: false, description: '`{token}`, as the tutorial server and POST /getToken answer' },
 );
 export const LegacyRtcResponseSchema = Type.Object(
-  { rtcToken: tokenString('The RTC token') },
+  { rtcToken: tokenString('The RTC token', EXAMPLE_TOKENS.rtc) },
   { $id: 'CompatRtcToken', additionalProperties: false, description: '`{rtcToken}`, as the community servers answer' },
 );
 export const LegacyRtmResponseSchema = Type.Object(
-  { rtmToken: tokenString('The RTM token') },
+  { rtmToken: tokenString('The RTM token', EXAMPLE_TOKENS.rtm) },
   { $id: 'CompatRtmToken', additionalProperties: false, description: '`{rtmToken}`, as the community servers answer' },
 );
 export const LegacyRteResponseSchema = Type.Object(
-  { rtcToken: tokenString('The RTC token'), rtmToken: tokenString('The RTM token') },
+  { rtcToken: tokenString('The RTC token', EXAMPLE_TOKENS.rtc), rtmToken: tokenString('The RTM token', EXAMPLE_TOKENS.rtmUid1234) },
   { $id: 'CompatRteTokens', additionalProperties: false, description: '`{rtcToken, rtmToken}`, as the community servers answer' },
 );
 export const LegacyChatResponseSchema = Type.Object(
-  { chatToken: tokenString('The Chat token') },
+  { chatToken: tokenString('The Chat token', EXAMPLE_TOKENS.chat) },
   { $id: 'CompatChatToken', additionalProperties: false, description: '`{chatToken}`, as the Go service answers' },
 );
 export const PongSchema = Type.Object(

@@ -10,7 +10,7 @@ import t from 'tap';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { renderOpenApi, SPEC_FILES } from '../../src/openapi.js';
-import { EXAMPLE_TOKEN } from '../../src/schemas/common.js';
+import { EXAMPLE_TIMES, EXAMPLE_TOKENS } from '../../src/schemas/common.js';
 import { decode007, verify007 } from '../../src/tokens/decode.js';
 import { APP_CERTIFICATE, APP_ID, build } from '../helper.js';
 
@@ -156,10 +156,19 @@ t.test('every component is described, with field descriptions and examples', asy
     }
     if (name.endsWith('Request')) t.ok(schema.example, `${name}: has a whole example body`);
   }
-  const example = decode007(EXAMPLE_TOKEN);
-  t.match(example, { appId: APP_ID, issueTs: 1795860000, expire: 3600 }, 'the example token is real');
-  t.match(example.services, [{ name: 'rtc', channelName: 'demo-room', uid: '1234', privileges: { 1: 3600, 2: 3600, 3: 3600, 4: 3600 } }]);
-  t.ok(verify007(example, APP_CERTIFICATE), 'signed with the test credentials, which open no Agora project');
+  for (const [name, schema] of Object.entries(spec.components.schemas)) {
+    if (name.endsWith('Response') && schema.properties?.issuedAt) t.ok(schema.example, `${name}: has a whole example body`);
+  }
+  const tokens = Object.fromEntries(Object.entries(EXAMPLE_TOKENS).map(([k, v]) => [k, decode007(v)]));
+  for (const [name, d] of Object.entries(tokens)) {
+    t.ok(d && verify007(d, APP_CERTIFICATE), `example ${name} token: signed with the test credentials, which open no Agora project`);
+    t.match(d, { appId: APP_ID, issueTs: EXAMPLE_TIMES.issuedAtUnix, expire: 3600 }, `example ${name} token: issued at the example time for 3600 s`);
+  }
+  const publisher = { 1: 3600, 2: 3600, 3: 3600, 4: 3600 };
+  t.match(tokens.rtc?.services, [{ name: 'rtc', channelName: 'demo-room', uid: '1234', privileges: publisher }]);
+  t.match(tokens.rtm?.services, [{ name: 'rtm', userId: 'alice' }]);
+  t.match(tokens.rtmUid1234?.services, [{ name: 'rtm', userId: '1234' }]);
+  t.match(tokens.chat?.services, [{ name: 'chat', userId: 'alice', privileges: { 1: 3600 } }]);
   const rtc = spec.components.schemas.RtcTokenRequest?.properties ?? {};
   t.same(rtc.role?.enum, ['publisher', 'subscriber']);
   t.same(rtc.version?.enum, ['006', '007']);
