@@ -35,7 +35,7 @@ interface Operation {
   deprecated?: boolean;
   parameters?: { name: string; in: string; example?: unknown; schema: Schema; description?: string }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
+  responses: Record<string, { description: string; content?: Record<string, { schema: Schema; example?: unknown }> }>;
 }
 interface Spec {
   openapi: string;
@@ -57,6 +57,11 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
 );
 const v1 = operations.filter((o) => o.path.startsWith('/v1/'));
 const componentName = (s: Schema | undefined) => s?.$ref?.replace('#/components/schemas/', '');
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajvFormats.default(ajv);
+ajv.addSchema({ components: spec.components }, 'spec');
+const validator = (component: string) => ajv.compile({ $ref: `spec#/components/schemas/${component}` });
 
 t.test('the committed spec is what the app generates (else: npm run openapi)', async (t) => {
   const rendered = await renderOpenApi();
@@ -130,7 +135,12 @@ t.test('every operation carries what a generator needs', async (t) => {
     for (const [status, response] of Object.entries(op.responses)) {
       const schema = response.content?.['application/json']?.schema;
       t.ok(componentName(schema), `${name} ${status}: response is a named component`);
-      if (Number(status) >= 400) t.equal(componentName(schema), 'ErrorResponse', `${name} ${status}: the one error shape`);
+      if (Number(status) >= 400) {
+        t.equal(componentName(schema), 'ErrorResponse', `${name} ${status}: the one error shape`);
+        const example = response.content?.['application/json']?.example;
+        t.ok(validator('ErrorResponse')(example), `${name} ${status}: its example is a valid ErrorResponse`);
+        t.match(example, { statusCode: Number(status) }, `${name} ${status}: an example of this very status`);
+      }
     }
     if (op.requestBody || op.parameters?.length) {
       t.ok(op.responses['400'], `${name}: documents its 400`);
@@ -177,10 +187,6 @@ t.test('every component is described, with field descriptions and examples', asy
 
 t.test('each v1 example is accepted and each documented bound is enforced', async (t) => {
   const app = await build(t);
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajvFormats.default(ajv);
-  ajv.addSchema({ components: spec.components }, 'spec');
-  const validator = (component: string) => ajv.compile({ $ref: `spec#/components/schemas/${component}` });
 
   for (const { path, op } of v1) {
     const request = spec.components.schemas[componentName(op.requestBody?.content['application/json']?.schema) ?? ''];
