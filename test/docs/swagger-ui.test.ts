@@ -83,5 +83,24 @@ t.test('Swagger UI mints an RTC token and shows a documented 400', async (t) => 
 
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'swagger-ui.png'), fullPage: true });
+
+  // The other operations' examples are prefilled too: a body, and path parameters.
+  const examples = {
+    createRtmToken: { userId: 'alice', expireSeconds: 3600 },
+    createRtcRtmTokens: { channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 3600 },
+    createChatToken: { userId: 'alice', expireSeconds: 3600 },
+  };
+  for (const [operation, example] of Object.entries(examples)) {
+    const other = page.locator(`#operations-tokens-${operation}`);
+    await other.locator('.opblock-summary').click();
+    await other.locator('button.try-out__btn').click();
+    t.same(JSON.parse(await other.locator('textarea.body-param__text').inputValue()), example, `${operation}: example prefilled`);
+  }
+  const legacy = page.locator('#operations-compat-legacyRtcToken');
+  await legacy.locator('.opblock-summary').click();
+  await legacy.locator('button.try-out__btn').click();
+  t.equal(await legacy.locator('tr[data-param-name="channelName"] input').inputValue(), 'demo-room', 'legacyRtcToken: path parameters prefilled');
+  t.equal(await legacy.locator('tr[data-param-name="uid"] input').inputValue(), '1234');
+
   t.same(pageErrors, [], 'no script errors on the page');
 });
