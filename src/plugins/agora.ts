@@ -13,8 +13,8 @@ export interface AgoraPluginOptions {
   ttlDefault: number;
   ttlMax: number;
   /** Test seams for known-answer tests: fixed clock and salt. */
-  now?: MinterOptions['now'];
-  salt?: MinterOptions['salt'];
+  now?: MinterOptions['now'] | undefined;
+  salt?: MinterOptions['salt'] | undefined;
 }
 
 export interface Tokens extends TokenMinter {
@@ -30,7 +30,7 @@ declare module 'fastify' {
 async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
   const minter = createTokenMinter(
     { appId: opts.appId, appCertificate: opts.appCertificate.reveal() },
-    { maxTtl: opts.ttlMax, ...(opts.now && { now: opts.now }), ...(opts.salt && { salt: opts.salt }) },
+    { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
   app.decorate('tokens', { ...minter, ttlDefault: opts.ttlDefault });
 }
