@@ -94,6 +94,7 @@ t.test('servers and bounds follow the configuration', async (t) => {
   const ok = await post(600);
   t.equal(ok.statusCode, 200, 'the documented maximum is accepted');
   t.equal(ok.json().expiresAtUnix - ok.json().issuedAtUnix, 600);
+  t.equal(decode007(ok.json().token).expire, 600, 'the token lives that long');
   t.match((await post(601)).json(), { statusCode: 400, field: 'expireSeconds' }, 'one more is refused');
 
   for (const bad of ['https://x.example.net/', 'ftp://x.example.net', 'tokens.example.net', 'https://x.example.net?q=1']) {
@@ -197,6 +198,10 @@ t.test('each v1 example is accepted and each documented bound is enforced', asyn
     t.equal(ok.statusCode, 200, `${op.operationId}: the documented example is accepted`);
     const validate = validator(componentName(op.responses['200']?.content?.['application/json']?.schema) ?? '');
     t.ok(validate(ok.json()), `${op.operationId}: 200 body matches its schema ${JSON.stringify(validate.errors)}`);
+    for (const [key, value] of Object.entries(ok.json() as Record<string, unknown>).filter(([k]) => /token$/i.test(k))) {
+      const d = decode007(String(value));
+      t.ok(verify007(d, APP_CERTIFICATE) && d.expire === example.expireSeconds, `${op.operationId}: ${key} is signed for the example's lifetime`);
+    }
 
     const bad = await post({ ...example, channelName: '#'.repeat(64), userId: '#'.repeat(65) });
     t.ok(validator('ErrorResponse')(bad.json()), `${op.operationId}: 400 body matches ErrorResponse`);
