@@ -30,6 +30,9 @@ export class Secret {
   }
 }
 
+/** Empty, or an absolute http(s) URL, optionally with a path, without a trailing slash, query or fragment. */
+const PUBLIC_URL_PATTERN = '^(https?://[^\\s/?#]+(/[^\\s?#]*[^\\s/?#])?)?$';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The environment variables, as strings, with their defaults. These names are public contract. */
@@ -45,6 +48,11 @@ export const EnvSchema = Type.Object({
   TOKEN_TTL_DEFAULT: Type.String({ pattern: '^[0-9]{1,6}$', default: '3600', description: 'seconds' }),
   TOKEN_TTL_MAX: Type.String({ pattern: '^[0-9]{1,6}$', default: String(AGORA_TTL_CAP), description: 'seconds' }),
   CORS_ORIGINS: Type.String({ default: '*', description: "comma-separated origins, or '*'" }),
+  PUBLIC_URL: Type.String({
+    pattern: PUBLIC_URL_PATTERN,
+    default: '',
+    description: 'base URL clients call, listed as the OpenAPI server (default: the host serving the document)',
+  }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -58,6 +66,8 @@ export interface Config {
   tokenTtlMax: number;
   /** `true` allows any origin. */
   corsOrigins: true | string[];
+  /** Base URL published as the OpenAPI server; undefined: relative to the host serving the spec. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +86,7 @@ const EXPECTED: Record<keyof Env, string> = {
   TOKEN_TTL_DEFAULT: `a whole number of seconds from 1 to TOKEN_TTL_MAX`,
   TOKEN_TTL_MAX: `a whole number of seconds from 1 to ${AGORA_TTL_CAP}`,
   CORS_ORIGINS: "'*' or a comma-separated list of origins such as https://app.example.com",
+  PUBLIC_URL: 'an absolute http(s) URL without a trailing slash, such as https://tokens.example.com',
 };
 
 function fail(name: keyof Env, env: Record<string, string | undefined>): never {
@@ -122,5 +133,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     tokenTtlDefault,
     tokenTtlMax,
     corsOrigins,
+    publicUrl: e.PUBLIC_URL || undefined,
   };
 }

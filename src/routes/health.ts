@@ -29,7 +29,10 @@ export default async function healthRoutes(app: FastifyInstance) {
         tags: ['health'],
         summary: 'Readiness probe',
         description: 'Answers 200 while the instance should receive traffic, 503 from the moment shutdown begins.',
-        response: { 200: ref(ReadinessSchema), 503: errorResponse('Shutting down: send traffic elsewhere') },
+        response: {
+          200: ref(ReadinessSchema),
+          503: errorResponse('Shutting down: send traffic elsewhere', { statusCode: 503, code: 'DRAINING', message: 'shutting down' }),
+        },
       },
     },
     async () => {
