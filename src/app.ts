@@ -125,10 +125,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
     app.addSchema(schema);
   }
-  await app.register(swagger);
+  await app.register(swagger, { publicUrl: config.publicUrl });
 
-  await app.register(healthRoutes);
+  // Registration order is the order of the spec's paths and of generated clients: v1 first.
   await app.register(v1TokenRoutes, { prefix: '/v1/tokens', schemas: tokenSchemas });
+  await app.register(healthRoutes);
   await app.register(compatRoutes);
   return app;
 }

@@ -34,6 +34,8 @@ export class Secret {
   }
 }
 
+/** Empty, or an absolute http(s) URL, optionally with a path, without a trailing slash, query or fragment. */
+const PUBLIC_URL_PATTERN = '^(https?://[^\\s/?#]+(/[^\\s?#]*[^\\s/?#])?)?$';
 /** Only signature algorithms; `none` can never be configured. */
 export const JWT_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512',
@@ -56,6 +58,11 @@ export const EnvSchema = Type.Object({
   TOKEN_TTL_DEFAULT: Type.String({ pattern: '^[0-9]{1,6}$', default: '3600', description: 'seconds' }),
   TOKEN_TTL_MAX: Type.String({ pattern: '^[0-9]{1,6}$', default: String(AGORA_TTL_CAP), description: 'seconds' }),
   CORS_ORIGINS: Type.String({ default: '*', description: "comma-separated origins, or '*'" }),
+  PUBLIC_URL: Type.String({
+    pattern: PUBLIC_URL_PATTERN,
+    default: '',
+    description: 'base URL clients call, listed as the OpenAPI server (default: the host serving the document)',
+  }),
   AUTH_MODE: Type.String({ pattern: '^(none|apiKey|jwt|apiKey,jwt|jwt,apiKey)$', default: 'none' }),
   API_KEYS: Type.Optional(Type.String()),
   API_KEYS_FILE: Type.Optional(Type.String()),
@@ -88,6 +95,8 @@ export interface Config {
   tokenTtlMax: number;
   /** `true` allows any origin. */
   corsOrigins: true | string[];
+  /** Base URL published as the OpenAPI server; undefined: relative to the host serving the spec. */
+  publicUrl: string | undefined;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
   /** Fastify's trustProxy: false, a hop count, or addresses/CIDRs of trusted proxies. */
@@ -142,6 +151,7 @@ const EXPECTED: Record<keyof Env, string> = {
   TOKEN_TTL_DEFAULT: `a whole number of seconds from 1 to TOKEN_TTL_MAX`,
   TOKEN_TTL_MAX: `a whole number of seconds from 1 to ${AGORA_TTL_CAP}`,
   CORS_ORIGINS: "'*' or a comma-separated list of origins such as https://app.example.com",
+  PUBLIC_URL: 'an absolute http(s) URL without a trailing slash, such as https://tokens.example.com',
   AUTH_MODE: 'none, apiKey, jwt or apiKey,jwt',
   API_KEYS: 'a comma-separated list of [name:]key (key at least 16 characters) or [name:]sha256:<64 hex>',
   API_KEYS_FILE: 'a readable file with one [name:]key or [name:]sha256:<hex> per line, then optional channels= maxTtl= roles= rateLimit=',
@@ -212,6 +222,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     tokenTtlDefault,
     tokenTtlMax,
     corsOrigins,
+    publicUrl: e.PUBLIC_URL || undefined,
   };
 }
 

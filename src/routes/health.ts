@@ -28,8 +28,12 @@ export default async function healthRoutes(app: FastifyInstance) {
         operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness probe',
-        description: 'Answers 200 while the instance should receive traffic, with the state of its dependencies in `checks`; 503 from the moment shutdown begins, or while a check is failing (e.g. the shared rate-limit store is down and RATE_LIMIT_FAIL_MODE=closed).',
-        response: { 200: ref(ReadinessSchema), 503: errorResponse('Shutting down, or a dependency is failing: send traffic elsewhere') },
+        description:
+          'Answers 200 while the instance should receive traffic, with the state of its dependencies in `checks`; 503 from the moment shutdown begins, or while a check is failing (e.g. the shared rate-limit store is down and RATE_LIMIT_FAIL_MODE=closed).',
+        response: {
+          200: ref(ReadinessSchema),
+          503: errorResponse('Shutting down, or a dependency is failing: send traffic elsewhere', { statusCode: 503, code: 'DRAINING', message: 'shutting down' }),
+        },
       },
     },
     async () => {

@@ -1,22 +1,59 @@
-import { ErrorSchema, ref } from '../schemas/common.js';
+import { STATUS_CODES } from 'node:http';
+import { ErrorSchema, ref, type ErrorBody } from '../schemas/common.js';
 
-const error = (description: string) => ({ ...ref(ErrorSchema), description });
+type Sample = Pick<ErrorBody, 'statusCode' | 'code' | 'message' | 'field'>;
+
+/**
+ * An error response in the one error shape, with an example of that very status
+ * (otherwise every status would show the schema's generic 400 example).
+ */
+const error = (description: string, sample: Sample) => ({
+  description,
+  content: {
+    'application/json': {
+      schema: ref(ErrorSchema),
+      example: { ...sample, error: STATUS_CODES[sample.statusCode], requestId: '5f0c6a0e-8d1b-4b7e-9a3c-2e41d7c9b612' },
+    },
+  },
+});
 
 /** Statuses of every minting route, whatever carries its input. */
 const mintErrorResponses = {
-  400: error('Invalid input; the message and `field` name what is wrong'),
-  401: error('Missing or invalid credentials (with a WWW-Authenticate header)'),
-  403: error("Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which"),
-  429: error('Rate limit exceeded; see Retry-After and the RateLimit-* headers'),
-  500: error('Unexpected failure (message masked)'),
-  503: error('Signing keys or the shared rate-limit store are unreachable; retry after Retry-After'),
+  400: error('Invalid input; the message and `field` name what is wrong', {
+    statusCode: 400,
+    code: 'VALIDATION_ERROR',
+    message: 'body/expireSeconds must be <= 86400',
+    field: 'expireSeconds',
+  }),
+  401: error('Missing or invalid credentials (with a WWW-Authenticate header)', {
+    statusCode: 401,
+    code: 'MISSING_CREDENTIALS',
+    message: 'credentials are required: Authorization: Bearer <credential>',
+  }),
+  403: error("Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which", {
+    statusCode: 403,
+    code: 'CHANNEL_NOT_ALLOWED',
+    message: 'this caller may not mint tokens for channel "vip"',
+    field: 'channelName',
+  }),
+  429: error('Rate limit exceeded; see Retry-After and the RateLimit-* headers', {
+    statusCode: 429,
+    code: 'RATE_LIMITED',
+    message: 'rate limit of 600 requests per window exceeded; retry in 42 seconds',
+  }),
+  500: error('Unexpected failure (message masked)', { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal Server Error' }),
+  503: error('Signing keys or the shared rate-limit store are unreachable; retry after Retry-After', {
+    statusCode: 503,
+    code: 'RATE_LIMIT_UNAVAILABLE',
+    message: 'the shared rate-limit store is unreachable; try again shortly',
+  }),
 };
 
 /** Error statuses every token route with a JSON body can return, all in the one error shape. */
 export const tokenErrorResponses = {
   ...mintErrorResponses,
-  413: error('Body larger than the limit'),
-  415: error('Content-Type is not application/json'),
+  413: error('Body larger than the limit', { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'Request body is too large' }),
+  415: error('Content-Type is not application/json', { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Media Type' }),
 };
 
 /** Error statuses of GET routes whose input is all in the path or query. */

@@ -11,6 +11,27 @@ export function ref<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
 }
 
+/**
+ * Real 007 tokens for the documentation's examples, minted for the example requests (channel demo-room,
+ * uid 1234 as publisher; user alice; 3600 s) at 2026-11-28T10:00:00Z with the test suite's credentials,
+ * which belong to no Agora project. test/openapi/spec.test.ts decodes and verifies each one.
+ */
+export const EXAMPLE_TOKENS = {
+  rtc: '007eJxTYNg+9605l9q94O7DKz/PM7veuZO3qFXbLdmvRvRsr5TF20YFBgNDI2MTUzNzC8vEpOSU1DR0vsIyrmwBPgYGv8Q9DIwMjAwsDIwMID4TmGQGkyxgkpMhJTU3X7coPz+XhQFkCgAjCCA4',
+  rtm: '007eJxTYPDebN6k5fgnbqKNiO3dbWsPvzDTaGG/tP5XvpmE6ZlPJjMVGAwMjYxNTM3MLSwTk5JTUtPQ+QrLuLIF+BgY/BL3MDAyMDEwMjAygPisDIk5mcmpANWOHVU=',
+  /** The RTM half of the example RTC + RTM request: user id "1234", the uid in decimal. */
+  rtmUid1234: '007eJxTYIjvb0tfuupp7vEnRyefyHE9xvuGLWS7jPEZ8dsL2RMufUtWYDAwNDI2MTUzt7BMTEpOSU1D5yss48oW4GNg8Evcw8DIwMTAyMDIAOKzMIAUAgBM3B3C',
+  chat: '007eJxTYJDlCF91qDlur6ZzVJ6FiXxd1t9Dd9ys5n/Z8+y8gGKNwjIFBgNDI2MTUzNzC8vEpOSU1DR0vsIyrmwBPgYGv8Q9DIwMrAyMDIwMID4rQ2JOZnIqAJiwHLE=',
+} as const;
+
+/** The issue and expiry times of the example tokens. */
+export const EXAMPLE_TIMES = {
+  issuedAt: '2026-11-28T10:00:00.000Z',
+  expiresAt: '2026-11-28T11:00:00.000Z',
+  issuedAtUnix: 1_795_860_000,
+  expiresAtUnix: 1_795_863_600,
+} as const;
+
 export const ErrorSchema = Type.Object(
   {
     statusCode: Type.Integer({ minimum: 400, maximum: 599, description: 'HTTP status, repeated for clients that lose it', examples: [400] }),
@@ -26,6 +47,6 @@ export const ErrorSchema = Type.Object(
     field: Type.Optional(Type.String({ description: 'The request field at fault, when there is one', examples: ['channelName'] })),
     requestId: Type.String({ description: 'Request id, also sent as the X-Request-Id header', examples: ['req-1'] }),
   },
-  { $id: 'Error', additionalProperties: false, description: 'The single error shape of every 4xx and 5xx response.' },
+  { $id: 'ErrorResponse', additionalProperties: false, description: 'The single error shape of every 4xx and 5xx response.' },
 );
 export type ErrorBody = Static<typeof ErrorSchema>;

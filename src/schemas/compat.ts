@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { StringEnum } from './common.js';
+import { EXAMPLE_TOKENS, StringEnum } from './common.js';
 import { VERSIONS } from './tokens.js';
 
 /**
@@ -47,7 +47,11 @@ export const RtePathSchema = Type.Object({
   role: compatRole(),
   tokenType: RtcPathSchema.properties.tokenType,
   rtcuid: Type.String({ description: 'The RTC uid or account, per tokenType', examples: ['1234'] }),
-  rtmuid: Type.Optional(Type.String({ description: 'RTM user id (default: rtcuid)', examples: ['alice'] })),
+});
+
+export const RteWithRtmPathSchema = Type.Object({
+  ...RtePathSchema.properties,
+  rtmuid: Type.String({ description: 'RTM user id (without this segment: rtcuid)', examples: ['alice'] }),
 });
 
 export const RtmPathSchema = Type.Object({
@@ -77,36 +81,36 @@ export const GetTokenRequestSchema = Type.Object(
     ),
   },
   {
-    $id: 'LegacyGetTokenRequest',
+    $id: 'CompatGetTokenRequest',
     description: 'Body of the Go token service POST /getToken. Tokens are version 007.',
     examples: [{ tokenType: 'rtc', channel: 'demo-room', role: 'publisher', uid: '1234', expire: 3600 }],
   },
 );
 
-const tokenString = (description: string) => Type.String({ minLength: 1, description });
+const tokenString = (description: string, example: string) => Type.String({ minLength: 1, description, examples: [example] });
 
 export const LegacyTokenResponseSchema = Type.Object(
-  { token: tokenString('The token') },
-  { $id: 'LegacyTokenResponse', additionalProperties: false, description: '`{token}`, as the tutorial server and POST /getToken answer' },
+  { token: tokenString('The token', EXAMPLE_TOKENS.rtc) },
+  { $id: 'CompatToken', additionalProperties: false, description: '`{token}`, as the tutorial server and POST /getToken answer' },
 );
 export const LegacyRtcResponseSchema = Type.Object(
-  { rtcToken: tokenString('The RTC token') },
-  { $id: 'LegacyRtcTokenResponse', additionalProperties: false, description: '`{rtcToken}`, as the community servers answer' },
+  { rtcToken: tokenString('The RTC token', EXAMPLE_TOKENS.rtc) },
+  { $id: 'CompatRtcToken', additionalProperties: false, description: '`{rtcToken}`, as the community servers answer' },
 );
 export const LegacyRtmResponseSchema = Type.Object(
-  { rtmToken: tokenString('The RTM token') },
-  { $id: 'LegacyRtmTokenResponse', additionalProperties: false, description: '`{rtmToken}`, as the community servers answer' },
+  { rtmToken: tokenString('The RTM token', EXAMPLE_TOKENS.rtm) },
+  { $id: 'CompatRtmToken', additionalProperties: false, description: '`{rtmToken}`, as the community servers answer' },
 );
 export const LegacyRteResponseSchema = Type.Object(
-  { rtcToken: tokenString('The RTC token'), rtmToken: tokenString('The RTM token') },
-  { $id: 'LegacyRteTokenResponse', additionalProperties: false, description: '`{rtcToken, rtmToken}`, as the community servers answer' },
+  { rtcToken: tokenString('The RTC token', EXAMPLE_TOKENS.rtc), rtmToken: tokenString('The RTM token', EXAMPLE_TOKENS.rtmUid1234) },
+  { $id: 'CompatRteTokens', additionalProperties: false, description: '`{rtcToken, rtmToken}`, as the community servers answer' },
 );
 export const LegacyChatResponseSchema = Type.Object(
-  { chatToken: tokenString('The Chat token') },
-  { $id: 'LegacyChatTokenResponse', additionalProperties: false, description: '`{chatToken}`, as the Go service answers' },
+  { chatToken: tokenString('The Chat token', EXAMPLE_TOKENS.chat) },
+  { $id: 'CompatChatToken', additionalProperties: false, description: '`{chatToken}`, as the Go service answers' },
 );
 export const PongSchema = Type.Object(
-  { message: StringEnum(['pong'] as const) },
+  { message: StringEnum(['pong'] as const, { description: 'Always "pong"' }) },
   { $id: 'Pong', additionalProperties: false, description: 'Answer of GET /ping' },
 );
 

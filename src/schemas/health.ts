@@ -22,7 +22,11 @@ export const ReadinessSchema = Type.Object(
     checks: Type.Optional(
       Type.Object(
         { rateLimitStore: Type.Optional(Type.Ref(ReadinessCheckSchema.$id as string)) },
-        { additionalProperties: false, description: 'Dependencies and their state' },
+        {
+          additionalProperties: false,
+          description: 'Dependencies and their state',
+          examples: [{ rateLimitStore: { status: 'ok', detail: 'redis: connected, limits shared by every instance' } }],
+        },
       ),
     ),
   },

@@ -10,7 +10,7 @@ import {
   USER_ACCOUNT_MAX,
   USER_ACCOUNT_PATTERN,
 } from '../tokens/rules.js';
-import { StringEnum } from './common.js';
+import { EXAMPLE_TIMES, EXAMPLE_TOKENS, StringEnum } from './common.js';
 
 export const ROLES = ['publisher', 'subscriber'] as const;
 export const VERSIONS = ['006', '007'] as const;
@@ -69,14 +69,13 @@ function expireSeconds(l: TtlLimits) {
 }
 
 const timestamps = () => ({
-  issuedAt: Type.String({ format: 'date-time', description: 'When the token was signed (UTC)', examples: ['2026-11-28T10:00:00.000Z'] }),
-  expiresAt: Type.String({ format: 'date-time', description: 'When the token stops working (UTC); renew before this', examples: ['2026-11-28T11:00:00.000Z'] }),
-  issuedAtUnix: Type.Integer({ description: 'issuedAt in unix seconds', examples: [1795860000] }),
-  expiresAtUnix: Type.Integer({ description: 'expiresAt in unix seconds, for renewal timers', examples: [1795863600] }),
+  issuedAt: Type.String({ format: 'date-time', description: 'When the token was signed (UTC)', examples: [EXAMPLE_TIMES.issuedAt] }),
+  expiresAt: Type.String({ format: 'date-time', description: 'When the token stops working (UTC); renew before this', examples: [EXAMPLE_TIMES.expiresAt] }),
+  issuedAtUnix: Type.Integer({ description: 'issuedAt in unix seconds', examples: [EXAMPLE_TIMES.issuedAtUnix] }),
+  expiresAtUnix: Type.Integer({ description: 'expiresAt in unix seconds, for renewal timers', examples: [EXAMPLE_TIMES.expiresAtUnix] }),
 });
 
-const token = (description: string) =>
-  Type.String({ minLength: 1, description, examples: ['007eJxTYBBbsMMnKq7p9Hf/HcIX5kce9b518kCiQgSr5Zrp4X1Tu6UUGCzNDZ…'] });
+const token = (description: string, example: string) => Type.String({ minLength: 1, description, examples: [example] });
 
 /** The v1 request and response schemas. Bounds follow the configured TTLs. */
 export function buildTokenSchemas(l: TtlLimits) {
@@ -107,7 +106,7 @@ export function buildTokenSchemas(l: TtlLimits) {
 
   const RtcTokenResponseSchema = Type.Object(
     {
-      token: token('The RTC token to pass to joinChannel'),
+      token: token('The RTC token to pass to joinChannel', EXAMPLE_TOKENS.rtc),
       version: version(),
       channelName: channelName(),
       uid: Type.Optional(uid()),
@@ -115,7 +114,12 @@ export function buildTokenSchemas(l: TtlLimits) {
       role: role(),
       ...timestamps(),
     },
-    { $id: 'RtcTokenResponse', additionalProperties: false, description: 'A minted RTC token and what it grants.' },
+    {
+      $id: 'RtcTokenResponse',
+      additionalProperties: false,
+      description: 'A minted RTC token and what it grants.',
+      examples: [{ token: EXAMPLE_TOKENS.rtc, version: '007', channelName: 'demo-room', uid: 1234, role: 'publisher', ...EXAMPLE_TIMES }],
+    },
   );
 
   const rtmUserId = (description: string) =>
@@ -143,12 +147,17 @@ export function buildTokenSchemas(l: TtlLimits) {
 
   const RtmTokenResponseSchema = Type.Object(
     {
-      token: token('The RTM token to log in with'),
+      token: token('The RTM token to log in with', EXAMPLE_TOKENS.rtm),
       version: version(),
       userId: rtmUserId('The RTM user id the token is for.'),
       ...timestamps(),
     },
-    { $id: 'RtmTokenResponse', additionalProperties: false, description: 'A minted RTM token.' },
+    {
+      $id: 'RtmTokenResponse',
+      additionalProperties: false,
+      description: 'A minted RTM token.',
+      examples: [{ token: EXAMPLE_TOKENS.rtm, version: '007', userId: 'alice', ...EXAMPLE_TIMES }],
+    },
   );
 
   const RtcRtmTokenRequestSchema = Type.Object(
@@ -166,6 +175,7 @@ export function buildTokenSchemas(l: TtlLimits) {
       combined: Type.Optional(
         Type.Boolean({
           default: false,
+          examples: [false],
           description: 'Version 007 only. false (default): two tokens, one per service. true: ONE token holding both RTC and RTM (RTM SDK 2.x), returned in both fields.',
         }),
       ),
@@ -180,9 +190,9 @@ export function buildTokenSchemas(l: TtlLimits) {
 
   const RtcRtmTokenResponseSchema = Type.Object(
     {
-      rtcToken: token('The RTC token'),
-      rtmToken: token('The RTM token (the same string as rtcToken when combined)'),
-      combined: Type.Boolean({ description: 'Whether one token carries both services' }),
+      rtcToken: token('The RTC token', EXAMPLE_TOKENS.rtc),
+      rtmToken: token('The RTM token (the same string as rtcToken when combined)', EXAMPLE_TOKENS.rtmUid1234),
+      combined: Type.Boolean({ description: 'Whether one token carries both services', examples: [false] }),
       version: version(),
       channelName: channelName(),
       uid: Type.Optional(uid()),
@@ -191,7 +201,24 @@ export function buildTokenSchemas(l: TtlLimits) {
       role: role(),
       ...timestamps(),
     },
-    { $id: 'RtcRtmTokenResponse', additionalProperties: false, description: 'Minted RTC and RTM tokens.' },
+    {
+      $id: 'RtcRtmTokenResponse',
+      additionalProperties: false,
+      description: 'Minted RTC and RTM tokens.',
+      examples: [
+        {
+          rtcToken: EXAMPLE_TOKENS.rtc,
+          rtmToken: EXAMPLE_TOKENS.rtmUid1234,
+          combined: false,
+          version: '007',
+          channelName: 'demo-room',
+          uid: 1234,
+          rtmUserId: '1234',
+          role: 'publisher',
+          ...EXAMPLE_TIMES,
+        },
+      ],
+    },
   );
 
   const chatUserId = () =>
@@ -218,13 +245,18 @@ export function buildTokenSchemas(l: TtlLimits) {
 
   const ChatTokenResponseSchema = Type.Object(
     {
-      token: token('The Chat token'),
+      token: token('The Chat token', EXAMPLE_TOKENS.chat),
       version: StringEnum(['007'] as const, { description: 'Chat tokens exist only in version 007' }),
       kind: StringEnum(['user', 'app'] as const, { description: 'user: for one Chat user; app: for the app server' }),
       userId: Type.Optional(chatUserId()),
       ...timestamps(),
     },
-    { $id: 'ChatTokenResponse', additionalProperties: false, description: 'A minted Chat token.' },
+    {
+      $id: 'ChatTokenResponse',
+      additionalProperties: false,
+      description: 'A minted Chat token.',
+      examples: [{ token: EXAMPLE_TOKENS.chat, version: '007', kind: 'user', userId: 'alice', ...EXAMPLE_TIMES }],
+    },
   );
 
   return {

@@ -10,7 +10,7 @@ t.test('the OpenAPI document names its components after the schemas', async (t) 
   const spec = res.json();
   t.equal(spec.openapi, '3.0.3');
   t.ok(spec.components.schemas.RtcTokenRequest, 'named request component');
-  t.ok(spec.components.schemas.Error, 'named error component');
+  t.ok(spec.components.schemas.ErrorResponse, 'named error component');
   t.notOk(Object.keys(spec.components.schemas).some((k) => /^def-|undefined/.test(k)), 'no anonymous components');
   t.same(
     spec.paths['/v1/tokens/rtc'].post.requestBody.content['application/json'].schema,

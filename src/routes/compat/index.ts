@@ -20,6 +20,7 @@ import {
   PongSchema,
   RtcPathSchema,
   RtePathSchema,
+  RteWithRtmPathSchema,
   RtmPathSchema,
   SeedQuerySchema,
 } from '../../schemas/compat.js';
@@ -175,7 +176,7 @@ export default async function compatRoutes(fastify: FastifyInstance) {
   app.get('/rte/:channelName/:role/:tokenType/:rtcuid', { config: { noStore: true }, schema: rteSchema }, rteHandler);
   app.get(
     '/rte/:channelName/:role/:tokenType/:rtcuid/:rtmuid',
-    { config: { noStore: true }, schema: { ...rteSchema, operationId: 'legacyRteTokensWithRtmUid' } },
+    { config: { noStore: true }, schema: { ...rteSchema, operationId: 'legacyRteTokensWithRtmUid', params: RteWithRtmPathSchema } },
     rteHandler,
   );
 
