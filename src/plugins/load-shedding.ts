@@ -1,0 +1,66 @@
+/**
+ * Load shedding: when the event loop lags or memory runs high, answer 503 with
+ * Retry-After at once (in the one error shape) so that the load balancer tries
+ * another replica, instead of queueing requests until they time out.
+ * Probes and /metrics are never shed: an overloaded replica must not look dead.
+ */
+import { getHeapStatistics } from 'node:v8';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import underPressure from '@fastify/under-pressure';
+import type { Config } from '../config.js';
+import { HttpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false` exempts a route from load shedding (probes, metrics). */
+    shed?: boolean;
+  }
+}
+
+export interface LoadSheddingOptions {
+  limits: Config['shed'];
+  /** How often the process is sampled, in ms (tests shorten it). */
+  sampleIntervalMs?: number;
+}
+
+const MB = 1024 * 1024;
+/** Default heap limit: shed before V8 starts its last-ditch collections. */
+const DEFAULT_HEAP_FRACTION = 0.9;
+
+/** under-pressure's names for the limits, as our metric labels. */
+const REASONS: Record<string, string> = {
+  eventLoopDelay: 'event_loop_delay',
+  heapUsedBytes: 'heap_used',
+  rssBytes: 'rss',
+  eventLoopUtilization: 'event_loop_utilization',
+};
+
+export function heapLimitBytes(maxHeapUsedMb: number | undefined): number {
+  if (maxHeapUsedMb === undefined) return Math.floor(getHeapStatistics().heap_size_limit * DEFAULT_HEAP_FRACTION);
+  return maxHeapUsedMb * MB;
+}
+
+async function loadSheddingPlugin(app: FastifyInstance, opts: LoadSheddingOptions) {
+  const { limits } = opts;
+  await app.register(underPressure, {
+    maxEventLoopDelay: limits.maxEventLoopDelayMs,
+    maxHeapUsedBytes: heapLimitBytes(limits.maxHeapUsedMb),
+    maxRssBytes: limits.maxRssMb * MB,
+    maxEventLoopUtilization: limits.maxEventLoopUtilization,
+    ...(opts.sampleIntervalMs !== undefined && { sampleInterval: opts.sampleIntervalMs }),
+    pressureHandler: (request, _reply, type) => {
+      if (request.routeOptions.config?.shed === false) return undefined;
+      const reason = REASONS[type] ?? type;
+      app.metrics.shed.inc({ reason });
+      // A rejected promise reaches the error handler, which writes the one error shape.
+      return Promise.reject(
+        new HttpError(503, 'OVERLOADED', `server overloaded (${reason}); retry later or elsewhere`, {
+          headers: { 'retry-after': String(limits.retryAfterSeconds) },
+        }),
+      );
+    },
+  });
+}
+
+export default fp(loadSheddingPlugin, { name: 'load-shedding', fastify: '5.x', dependencies: ['errors', 'metrics'] });
