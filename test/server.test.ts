@@ -1,0 +1,161 @@
+/**
+ * The process entry, run as a real process (signals, sockets and exit codes cannot
+ * be injected). It runs from src/ under this test's own loaders, so it is covered.
+ */
+import { request as httpRequest, Agent } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { APP_CERTIFICATE, APP_ID } from './helper.js';
+import { freePort, startServer, stop, type ServerProcess } from './support/processes.js';
+
+// Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
+// so the processes start together, up front, and the file gets more than tap's default 30 s.
+t.setTimeout(300_000);
+
+const credentials = { APP_ID, APP_CERTIFICATE, PORT: '0' };
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(port: number, path: string, agent?: Agent, method = 'GET', body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method, agent: agent ?? false, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const dir = t.testdir({ withEnvFile: { '.env': `APP_ID=${APP_ID}\nAPP_CERTIFICATE=${APP_CERTIFICATE}\n` }, empty: {} });
+const cwd = `${dir}/withEnvFile`;
+const emptyDir = `${dir}/empty`;
+const metricsPort = await freePort();
+const all: ServerProcess[] = [];
+const start = async (dir: string, env: Record<string, string>, waitListening = true) => {
+  const p = await startServer({ cwd: dir, env, waitListening });
+  all.push(p);
+  return p;
+};
+t.teardown(() => all.forEach(stop));
+
+// A port held by this test, for the server that cannot listen.
+const holder = createServer();
+holder.listen(0, '127.0.0.1');
+await once(holder, 'listening');
+t.teardown(() => holder.close());
+const takenPort = (holder.address() as { port: number }).port;
+
+const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
+  // No .env in this directory, and no certificate in the environment.
+  start(emptyDir, { APP_ID, PORT: '0' }, false),
+  start(emptyDir, { ...credentials, PORT: String(takenPort) }, false),
+  // Credentials come from the .env file in its working directory.
+  start(cwd, { PORT: '0', SHUTDOWN_DRAIN_SECONDS: '1', METRICS_PORT: String(metricsPort) }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '1' }),
+]);
+
+/** Opens a POST whose body is only half sent: a request in flight until `finish` is called. */
+async function halfSentRequest(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const body = JSON.stringify({ channelName: 'late', uid: 7 });
+  socket.write(`POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString()));
+  socket.on('error', () => {});
+  return { finish: () => socket.end(body.slice(5)), answer: () => answer, socket };
+}
+
+t.test('a bad environment stops start-up with one line naming the variable', async (t) => {
+  const { code } = await badEnv.exited;
+  t.equal(code, 1);
+  t.match(badEnv.stderr(), /^agora-token-server: APP_CERTIFICATE is missing: expected/);
+});
+
+t.test('a port already taken: exit 1', async (t) => {
+  t.equal((await taken.exited).code, 1);
+  t.ok(taken.logs.some((l) => l.msg === 'could not listen'));
+});
+
+t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight finished, exit 0', async (t) => {
+  const p = main;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  t.equal((await get(p.port, '/readyz', agent)).status, 200, 'ready, with credentials from .env');
+  t.equal((await get(p.port, '/metrics')).status, 404, 'metrics are not on the public port');
+  t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 0');
+
+  // A request whose body is still arriving when the drain ends: in flight at close time.
+  const slow = await halfSentRequest(p.port);
+
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  await sleep(150);
+  const ready = await get(p.port, '/readyz', agent);
+  t.equal(ready.status, 503, 'not ready at once');
+  t.match(JSON.parse(ready.body), { code: 'DRAINING' });
+  const token = await get(p.port, '/v1/tokens/chat', undefined, 'POST', '{}');
+  t.equal(token.status, 200, 'still minting during the drain');
+  t.equal(token.headers.connection, 'close', 'callers are told to reconnect elsewhere');
+  t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 1', 'the metrics listener sees the drain');
+
+  // Wait until the drain is over and the server stopped listening, then finish the slow request.
+  while (!p.logs.some((l) => String(l.msg).startsWith('closing'))) await sleep(20);
+  await sleep(100);
+  await t.rejects(get(p.port, '/healthz'), { code: 'ECONNREFUSED' }, 'no new connections after the drain');
+  slow.finish();
+  const { code, at } = await p.exited;
+  t.equal(code, 0, 'exit 0');
+  t.ok(at - signalled >= 1000, `exited after the drain (${at - signalled} ms)`);
+  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the in-flight request was answered');
+  t.match(slow.answer(), /connection: close/i);
+  const messages = p.logs.map((l) => l.msg);
+  t.ok(messages.includes('shutting down') && messages.includes('closed'));
+  t.ok(p.logs.some((l) => l.msg === 'request' && l.url === '/v1/tokens/rtc' && l.statusCode === 200), 'the in-flight request is logged');
+});
+
+t.test('a second signal exits at once', async (t) => {
+  const p = twice;
+  p.child.kill('SIGTERM');
+  while (!p.logs.some((l) => String(l.msg).startsWith('draining'))) await sleep(20);
+  const second = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  t.equal(code, 1);
+  t.ok(at - second < 5000, 'well before the 60 s drain');
+  t.ok(p.logs.some((l) => l.msg === 'second signal: exiting now'));
+});
+
+t.test('SIGINT (Ctrl-C) skips the drain', async (t) => {
+  const p = interrupted;
+  const signalled = Date.now();
+  p.child.kill('SIGINT');
+  const { code, at } = await p.exited;
+  t.equal(code, 0);
+  t.ok(at - signalled < 5000);
+});
+
+t.test('an in-flight request that never ends: forced exit 1 after SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
+  const p = stuck;
+  const hung = await halfSentRequest(p.port);
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  hung.socket.destroy();
+  t.equal(code, 1);
+  t.ok(at - signalled >= 1000 && at - signalled < 10_000, `forced after the timeout (${at - signalled} ms)`);
+  t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');
+});
