@@ -43,14 +43,24 @@ export function heapLimitBytes(maxHeapUsedMb: number | undefined): number {
 
 async function loadSheddingPlugin(app: FastifyInstance, opts: LoadSheddingOptions) {
   const { limits } = opts;
+  const sampleIntervalMs = opts.sampleIntervalMs ?? 1000;
+  // Start-up (loading modules, compiling schemas) blocks the loop for a while; the
+  // first samples would shed a fresh replica's first requests. Judge only what
+  // comes after two samples of the running server.
+  let judgeFrom = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    judgeFrom = Date.now() + 2 * sampleIntervalMs;
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes: heapLimitBytes(limits.maxHeapUsedMb),
     maxRssBytes: limits.maxRssMb * MB,
     maxEventLoopUtilization: limits.maxEventLoopUtilization,
-    ...(opts.sampleIntervalMs !== undefined && { sampleInterval: opts.sampleIntervalMs }),
+    // Utilization of the last interval, not the average since start-up.
+    eventLoopUtilizationMode: 'interval',
+    sampleInterval: sampleIntervalMs,
     pressureHandler: (request, _reply, type) => {
-      if (request.routeOptions.config?.shed === false) return undefined;
+      if (request.routeOptions.config?.shed === false || Date.now() < judgeFrom) return undefined;
       const reason = REASONS[type] ?? type;
       app.metrics.shed.inc({ reason });
       // A rejected promise reaches the error handler, which writes the one error shape.

@@ -39,9 +39,11 @@ t.test('RSS limit', async (t) => {
 
 t.test('event-loop utilization limit', async (t) => {
   const app = await build(t, { ...ONLY, SHED_MAX_EVENT_LOOP_UTILIZATION: '0.001' }, FAST);
+  await sleep(SETTLE);
+  // Utilization is judged per interval: busy through one, then ask before the next sample.
   const until = Date.now() + 100;
   while (Date.now() < until);
-  await sleep(SETTLE);
+  await sleep(10);
   t.match((await app.inject({ url: '/ping' })).json(), { code: 'OVERLOADED', message: /event_loop_utilization/ });
 });
 
@@ -51,10 +53,19 @@ t.test('event-loop delay limit', async (t) => {
   // Block the loop well past the limit, then let the next sample see it.
   const until = Date.now() + 300;
   while (Date.now() < until);
-  await sleep(60);
+  await sleep(10);
   const res = await app.inject({ url: '/ping' });
   t.equal(res.statusCode, 503);
   t.match(res.json(), { code: 'OVERLOADED', message: /event_loop_delay/ });
+});
+
+t.test('no shedding while the process warms up', async (t) => {
+  // Over a 1 MB heap limit from the first sample (200 ms), but judged only after two (400 ms).
+  const app = await build(t, { ...ONLY, SHED_MAX_HEAP_USED_MB: '1' }, { pressureSampleIntervalMs: 200 });
+  await sleep(270);
+  t.equal((await app.inject({ url: '/ping' })).statusCode, 200, 'sampled over the limit, but warming up');
+  await sleep(250);
+  t.equal((await app.inject({ url: '/ping' })).statusCode, 503, 'judged afterwards');
 });
 
 t.test('under the limits nothing is shed', async (t) => {

@@ -41,11 +41,11 @@ export interface StartOptions {
 }
 
 export function startServer(opts: StartOptions): Promise<ServerProcess> {
-  const args = opts.entry === 'dist' ? [SERVER_DIST] : [...process.execArgv, SERVER_SOURCE];
-  // Only what the server needs, plus what the coverage loaders need (they read their own variables).
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => k === 'PATH' || k.startsWith('_TAPJS_') || k.startsWith('NODE_') || k.startsWith('TS_NODE_')),
-  );
+  const dist = opts.entry === 'dist';
+  const args = dist ? [SERVER_DIST] : [...process.execArgv, SERVER_SOURCE];
+  // Only what the server needs, plus, for src/, what the TypeScript and coverage loaders read.
+  const loaders = (k: string) => k.startsWith('_TAPJS_') || k.startsWith('NODE_') || k.startsWith('TS_NODE_');
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k === 'PATH' || (!dist && loaders(k))));
   const child = spawn(process.execPath, args, {
     cwd: opts.cwd,
     env: { ...inherited, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...opts.env },
