@@ -1,6 +1,7 @@
 import t from 'tap';
 import { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { decode007 } from '../src/tokens/decode.js';
 import { baseEnv, build, logLines } from './helper.js';
 
 const logger = (o: ReturnType<typeof serverOptions>) => o.logger as { transport?: { target: string } };
@@ -81,4 +82,12 @@ t.test('probes do not log at info', async (t) => {
   const app = await build(t, { LOG_LEVEL: 'info' });
   await app.inject({ url: '/readyz', headers: { 'x-request-id': 'probe-1' } });
   t.notOk(logLines.some((l) => l.includes('probe-1')));
+});
+
+t.test('tests may pin the clock and the salt', async (t) => {
+  const app = await build(t, {}, { now: () => 1_700_000_000, salt: () => 4242 });
+  const res = await app.inject({ method: 'POST', url: '/v1/tokens/chat', payload: {} });
+  const d = decode007(res.json<{ token: string }>().token);
+  t.equal(d.issueTs, 1_700_000_000);
+  t.equal(d.salt, 4242);
 });

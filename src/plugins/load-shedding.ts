@@ -28,13 +28,8 @@ const MB = 1024 * 1024;
 /** Default heap limit: shed before V8 starts its last-ditch collections. */
 const DEFAULT_HEAP_FRACTION = 0.9;
 
-/** under-pressure's names for the limits, as our metric labels. */
-const REASONS: Record<string, string> = {
-  eventLoopDelay: 'event_loop_delay',
-  heapUsedBytes: 'heap_used',
-  rssBytes: 'rss',
-  eventLoopUtilization: 'event_loop_utilization',
-};
+/** under-pressure's name of a limit as a metric label: eventLoopDelay → event_loop_delay, heapUsedBytes → heap_used. */
+const reasonLabel = (type: string) => type.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/_bytes$/, '');
 
 export function heapLimitBytes(maxHeapUsedMb: number | undefined): number {
   if (maxHeapUsedMb === undefined) return Math.floor(getHeapStatistics().heap_size_limit * DEFAULT_HEAP_FRACTION);
@@ -61,7 +56,7 @@ async function loadSheddingPlugin(app: FastifyInstance, opts: LoadSheddingOption
     sampleInterval: sampleIntervalMs,
     pressureHandler: (request, _reply, type) => {
       if (request.routeOptions.config?.shed === false || Date.now() < judgeFrom) return undefined;
-      const reason = REASONS[type] ?? type;
+      const reason = reasonLabel(type);
       app.metrics.shed.inc({ reason });
       // A rejected promise reaches the error handler, which writes the one error shape.
       return Promise.reject(

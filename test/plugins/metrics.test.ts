@@ -75,16 +75,23 @@ t.test('auth failures, rate limits and Redis availability', async (t) => {
   app.get('/busy', async () => {
     throw new HttpError(429, 'RATE_LIMITED', 'slow down', { headers: { 'retry-after': '1' } });
   });
+  app.get('/raw401-buffer', async (_request, reply) => reply.code(401).send(Buffer.from('nope')));
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/throttled-anything') await reply.code(429).send({ code: 'RATE_LIMITED' });
+  });
   app.metrics.redisUp.set({ client: 'rate-limit' }, 1);
   await app.ready();
-  for (const url of ['/locked', '/locked', '/forbidden', '/raw401', '/raw403', '/busy']) await app.inject({ url });
+  for (const url of ['/locked', '/locked', '/forbidden', '/raw401', '/raw401-buffer', '/raw403', '/busy', '/throttled-anything']) {
+    await app.inject({ url });
+  }
 
   const text = (await app.inject({ url: '/metrics' })).body;
   t.equal(sample(text, 'token_server_auth_failures_total{reason="INVALID_API_KEY"}'), 2);
   t.equal(sample(text, 'token_server_auth_failures_total{reason="FORBIDDEN_SCOPE"}'), 1);
-  t.equal(sample(text, 'token_server_auth_failures_total{reason="UNAUTHORIZED"}'), 1, 'a body that is not JSON');
+  t.equal(sample(text, 'token_server_auth_failures_total{reason="UNAUTHORIZED"}'), 2, 'bodies that are not JSON');
   t.equal(sample(text, 'token_server_auth_failures_total{reason="FORBIDDEN"}'), 1, 'JSON without a code');
   t.equal(sample(text, 'token_server_rate_limited_total{route="/busy"}'), 1);
+  t.equal(sample(text, 'token_server_rate_limited_total{route="unmatched"}'), 1, 'limited before routing');
   t.equal(sample(text, 'token_server_redis_up{client="rate-limit"}'), 1);
 });
 
