@@ -185,3 +185,14 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   t.match(server, new RegExp(`listen ${published};`), 'nginx listens on the published port');
   t.match(server, /proxy_next_upstream error timeout http_502 http_503 non_idempotent;/);
 });
+
+t.test('.env.example: every variable known, every value accepted', async (t) => {
+  const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=(.*)$/gm)) env[m[1] as string] = (m[2] as string).trim();
+  t.ok(Object.keys(env).length >= 10);
+  // Commented examples are checked too, apart from the certificate file (no such file here).
+  const { APP_CERTIFICATE_FILE: _file, METRICS_PORT, ...rest } = env;
+  checkEnv(t, '.env.example', { ...rest, ...(METRICS_PORT && { METRICS_PORT }) });
+  t.ok('APP_CERTIFICATE_FILE' in env);
+});

@@ -61,6 +61,16 @@ t.test('thrown errors: HttpError as is, 4xx by status, 5xx masked and logged', a
     throw Object.assign(new Error('internal detail'), { statusCode: 700 });
   });
   app.get('/no-details', { schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } } }, async () => 'ok');
+  // Validation errors as other plugins may throw them: not all fields are always there.
+  const validation = (entries: object[], body?: object) => async () => {
+    void body;
+    throw Object.assign(new Error('handmade'), { validation: entries });
+  };
+  app.post('/v/none', validation([]));
+  app.post('/v/nested-missing', validation([{ instancePath: '/a', keyword: 'required', params: { missingProperty: 'b' } }]));
+  app.post('/v/nested-extra', validation([{ instancePath: '/a', keyword: 'additionalProperties', params: { additionalProperty: 'z' } }]));
+  app.post('/v/bare', validation([{ instancePath: '', keyword: 'type' }]));
+  app.post('/v/max', validation([{ instancePath: '/n', keyword: 'maximum', params: { limit: 5 } }]));
   app.setValidatorCompiler(() => () => ({ error: Object.assign(new Error('custom failure'), { validation: [] }) }));
   await app.ready();
 
@@ -77,6 +87,13 @@ t.test('thrown errors: HttpError as is, 4xx by status, 5xx masked and logged', a
   t.equal((await app.inject({ url: '/unavailable' })).statusCode, 503);
   t.equal((await app.inject({ url: '/odd-status' })).statusCode, 500);
   t.match((await app.inject({ url: '/no-details?n=1' })).json(), { code: 'VALIDATION_ERROR', field: 'querystring', message: 'custom failure' });
+  const v = async (url: string, payload: object = {}) => (await app.inject({ method: 'POST', url, payload })).json();
+  t.match(await v('/v/none'), { field: 'body', message: 'handmade' });
+  t.match(await v('/v/nested-missing'), { field: 'a.b', message: 'body/a.b is invalid' });
+  t.match(await v('/v/nested-extra'), { field: 'a.z', message: 'body/a.z is not a known property' });
+  t.match(await v('/v/bare'), { field: 'body', message: 'body is invalid' });
+  t.match(await v('/v/max', { n: 10 }), { field: 'n', message: 'body/n is invalid' }, 'a small number is not a timestamp');
+  t.match(await v('/v/max', { n: 1_800_000_000 }), { field: 'n', message: /absolute unix timestamp \(1800000000\).*at most 5/ });
 });
 
 t.test('ref() needs a schema with an $id', async (t) => {
