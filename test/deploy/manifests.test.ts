@@ -191,8 +191,7 @@ t.test('.env.example: every variable known, every value accepted', async (t) => 
   const env: Record<string, string> = {};
   for (const m of text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=(.*)$/gm)) env[m[1] as string] = (m[2] as string).trim();
   t.ok(Object.keys(env).length >= 10);
-  // Commented examples are checked too, apart from the certificate file (no such file here).
-  const { APP_CERTIFICATE_FILE: _file, METRICS_PORT, ...rest } = env;
-  checkEnv(t, '.env.example', { ...rest, ...(METRICS_PORT && { METRICS_PORT }) });
-  t.ok('APP_CERTIFICATE_FILE' in env);
+  // Commented examples are checked too; the certificate file is read through a stand-in.
+  t.ok(env.APP_CERTIFICATE_FILE);
+  checkEnv(t, '.env.example', env);
 });
