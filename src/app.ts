@@ -91,18 +91,22 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Schema defaults document the API; handlers apply them (useDefaults off), so
+    // that a missing field and its default take one visible code path.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false } },
   };
 }
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, overrides));
+  // The API speaks JSON only: anything else is a 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.config?.noStore) {
+    if (request.routeOptions.config.noStore) {
       reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
       reply.header('pragma', 'no-cache');
       reply.header('expires', '-1');
@@ -129,8 +133,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     appCertificate: config.appCertificate,
     ttlDefault: config.tokenTtlDefault,
     ttlMax: config.tokenTtlMax,
-    ...(overrides.now && { now: overrides.now }),
-    ...(overrides.salt && { salt: overrides.salt }),
+    now: overrides.now,
+    salt: overrides.salt,
   });
 
   const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });

@@ -57,8 +57,8 @@ t.teardown(() => holder.close());
 const takenPort = (holder.address() as { port: number }).port;
 
 const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
-  // No .env in this directory, and no certificate in the environment.
-  start(emptyDir, { APP_ID, PORT: '0' }, false),
+  // No .env in this directory, and a malformed certificate in the environment.
+  start(emptyDir, { APP_ID, APP_CERTIFICATE: `${APP_CERTIFICATE}zz`, PORT: '0' }, false),
   start(emptyDir, { ...credentials, PORT: String(takenPort) }, false),
   // Credentials come from the .env file in its working directory.
   start(cwd, { PORT: '0', SHUTDOWN_DRAIN_SECONDS: '1', METRICS_PORT: String(metricsPort) }),
@@ -82,7 +82,8 @@ async function halfSentRequest(port: number) {
 t.test('a bad environment stops start-up with one line naming the variable', async (t) => {
   const { code } = await badEnv.exited;
   t.equal(code, 1);
-  t.match(badEnv.stderr(), /^agora-token-server: APP_CERTIFICATE is missing: expected/);
+  t.equal(badEnv.stderr(), 'agora-token-server: APP_CERTIFICATE is invalid: expected your Agora App Certificate: 32 hexadecimal characters (or APP_CERTIFICATE_FILE: a file holding it)\n');
+  t.notOk(badEnv.stderr().includes(APP_CERTIFICATE), 'never the value');
 });
 
 t.test('a port already taken: exit 1', async (t) => {

@@ -14,8 +14,8 @@ export interface AgoraPluginOptions {
   ttlDefault: number;
   ttlMax: number;
   /** Test seams for known-answer tests: fixed clock and salt. */
-  now?: MinterOptions['now'];
-  salt?: MinterOptions['salt'];
+  now?: MinterOptions['now'] | undefined;
+  salt?: MinterOptions['salt'] | undefined;
 }
 
 export interface Tokens extends TokenMinter {
@@ -31,7 +31,7 @@ declare module 'fastify' {
 async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
   const minter = createTokenMinter(
     { appId: opts.appId, appCertificate: opts.appCertificate.reveal() },
-    { maxTtl: opts.ttlMax, ...(opts.now && { now: opts.now }), ...(opts.salt && { salt: opts.salt }) },
+    { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
   const minted = app.metrics.tokensMinted;
   app.decorate('tokens', {

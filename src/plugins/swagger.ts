@@ -25,8 +25,8 @@ async function swaggerPlugin(app: FastifyInstance) {
         { name: 'compat', description: 'Drop-in routes of older token servers (deprecated)' },
       ],
     },
-    // Name components after the schemas' $id instead of def-0, def-1, …
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // Name components after the schemas' $id instead of def-0, def-1, … (every shared schema has one).
+    refResolver: { buildLocalReference: (json) => String(json.$id) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }

@@ -54,11 +54,11 @@ export interface Credentials {
 
 export interface MinterOptions {
   /** Longest lifetime accepted, in seconds (never above Agora's 24 h). */
-  maxTtl?: number;
+  maxTtl?: number | undefined;
   /** Unix seconds. Injected by known-answer tests. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Salt for one token. Injected by known-answer tests. */
-  salt?: (version: TokenVersion) => number;
+  salt?: ((version: TokenVersion) => number) | undefined;
 }
 
 export interface RtcInput {

@@ -1,0 +1,52 @@
+# Two-stage image (+ a deps stage) for a TypeScript ESM Fastify service:
+# `npm run build` compiles src/ -> dist/, entry `node dist/server.js`.
+# The base image is local (no registry is reachable): build it with base-image.sh.
+# Build:  podman build --format docker --isolation=chroot --pull=never --network=host \
+#           [--secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt] -t <tag> .
+#   --format docker keeps HEALTHCHECK (OCI format drops it).
+#   npm_ca (optional build secret): CA bundle for a TLS-intercepting egress proxy. It is mounted for
+#   the npm ci RUNs only and never stored in a layer; without it npm uses Node's built-in CAs.
+ARG BASE_IMAGE=localhost/node:26-bookworm-slim
+
+# ---------------------------------------------------------------- build stage: all deps, compile
+FROM ${BASE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# devDependency `node` runs a preinstall that fetches a node binary: fine here, never in runtime
+RUN --mount=type=secret,id=npm_ca \
+    --mount=type=cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm ci --no-audit --no-fund --loglevel=warn
+COPY tsconfig*.json ./
+COPY src ./src
+RUN npm run build
+
+# ---------------------------------------------------------------- deps stage: production deps only
+# depends on the lockfile alone, so a source change never re-installs or re-copies node_modules
+FROM ${BASE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=secret,id=npm_ca \
+    --mount=type=cache,target=/root/.npm,sharing=locked \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm ci --omit=dev --no-audit --no-fund --loglevel=warn
+
+# ---------------------------------------------------------------- runtime stage
+FROM ${BASE_IMAGE} AS runtime
+# metadata first (cached), files last: a source change only rebuilds the final COPY layers
+# No secrets here: APP_ID / APP_CERTIFICATE (or APP_CERTIFICATE_FILE) come at run time.
+ENV HOST=0.0.0.0 \
+    PORT=8080
+WORKDIR /app
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+# tini is PID 1: forwards SIGTERM to node, reaps zombies, exits with node's exit code
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/server.js"]
+# COPY ignores USER: files stay root-owned and read-only for the service user (node)
+COPY --from=deps /app/package.json /app/package-lock.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
