@@ -28,12 +28,18 @@ export const tokenErrorResponses = {
   413: error('Body larger than the limit', { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'Request body is too large' }),
   415: error('Content-Type is not application/json', { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Media Type' }),
   500: error('Unexpected failure (message masked)', { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal Server Error' }),
+  503: error('Overloaded or shutting down: retry after `Retry-After` seconds (another replica may answer at once)', {
+    statusCode: 503,
+    code: 'OVERLOADED',
+    message: 'server overloaded (event loop delay); retry later or elsewhere',
+  }),
 };
 
 /** Error statuses of GET routes whose input is all in the path or query. */
 export const getErrorResponses = {
   400: tokenErrorResponses[400],
   500: tokenErrorResponses[500],
+  503: tokenErrorResponses[503],
 };
 
 export { error as errorResponse };
