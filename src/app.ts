@@ -3,8 +3,8 @@
  * OpenAPI generator all build this very same app from one options function.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { IncomingMessage, Server } from 'node:http';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
@@ -12,8 +12,11 @@ import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
+import loadShedding from './plugins/load-shedding.js';
+import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
+import requestLog from './plugins/request-log.js';
 import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
 import compatRoutes from './routes/compat/index.js';
@@ -38,6 +41,10 @@ export interface AppOverrides {
   salt?: AgoraPluginOptions['salt'];
   /** Shorter Redis timeouts, so outage tests run fast. */
   redisTimeouts?: RateLimitPluginOptions['redisTimeouts'];
+  /** How often load shedding samples the process, in ms (default 1000). */
+  pressureSampleIntervalMs?: number;
+  /** Whether stdout is a terminal, for LOG_FORMAT=auto (default: process.stdout.isTTY). */
+  isTTY?: boolean;
 }
 
 /** Bodies are a few small JSON fields; anything bigger is a mistake or an attack. */
@@ -55,19 +62,40 @@ export const REDACTED_PATHS = [
   '*.appCertificate',
 ];
 
-export function serverOptions(config: Config, overrides: AppOverrides = {}): FastifyServerOptions {
+/** Pretty logs for a human at a terminal; JSON lines for everything else (collectors, files, pipes). */
+function prettyLogs(config: Config, overrides: AppOverrides): boolean {
+  if (overrides.logStream) return false;
+  if (config.logFormat === 'auto') return overrides.isTTY ?? process.stdout.isTTY === true;
+  return config.logFormat === 'pretty';
+}
+
+export function serverOptions(config: Config, overrides: AppOverrides = {}): FastifyHttpOptions<Server> {
+  const keepAliveMs = config.keepAliveTimeoutSeconds * 1000;
   return {
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      stream: overrides.logStream,
+      ...(overrides.logStream && { stream: overrides.logStream }),
+      ...(prettyLogs(config, overrides) && {
+        transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      }),
     },
+    // One line per request, written by the request-log plugin, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // An idle keep-alive connection must outlive the load balancer's own idle timeout
+    // (AWS ALB 60 s, nginx upstream keepalive_timeout 60 s): otherwise the balancer may
+    // send a request on a connection this server is closing and answer 502.
+    keepAliveTimeout: keepAliveMs,
+    // Above keepAliveTimeout, as the load balancer guides ask, so no timer cuts in first.
+    http: { headersTimeout: keepAliveMs + 1000 },
+    // On close: idle keep-alive connections are closed at once; busy ones after their response.
+    forceCloseConnections: 'idle',
     bodyLimit: BODY_LIMIT,
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Behind a load balancer the client IP (rate limits, logs) comes from X-Forwarded-For,
     // trusted only as far as TRUST_PROXY says.
     // (Fastify accepts a hop count at run time; its types omit number.)
-    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    trustProxy: config.trustProxy as FastifyHttpOptions<Server>['trustProxy'],
     // Unity and Flutter clients call the same routes with and without a trailing slash; no redirects.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
@@ -100,6 +128,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errors);
   await app.register(health);
+  await app.register(requestLog);
+  await app.register(metrics, { expose: config.metricsPort === undefined });
+  await app.register(loadShedding, {
+    limits: config.shed,
+    ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
+  });
   await app.register(security);
   await app.register(cors, {
     // `true` reflects the caller's origin (with Vary: Origin) instead of a bare '*'.

@@ -44,11 +44,21 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 const CLAIM_NAME = '^[A-Za-z0-9_:/.-]{1,200}$';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+const wholeNumber = (fallback: string | undefined, description: string) =>
+  fallback === undefined
+    ? Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description }))
+    : Type.String({ pattern: '^[0-9]{1,10}$', default: fallback, description });
 
 /** The environment variables, as strings, with their defaults. These names are public contract. */
 export const EnvSchema = Type.Object({
   APP_ID: Type.String({ pattern: HEX32_PATTERN, description: 'Agora App ID (32 hex characters)' }),
-  APP_CERTIFICATE: Type.String({ pattern: HEX32_PATTERN, description: 'Agora App Certificate (32 hex characters)' }),
+  APP_CERTIFICATE: Type.Optional(
+    Type.String({ pattern: HEX32_PATTERN, description: 'Agora App Certificate (32 hex characters); or use APP_CERTIFICATE_FILE' }),
+  ),
+  APP_CERTIFICATE_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'path of a file holding the App Certificate (Docker/Kubernetes secrets)' }),
+  ),
   PORT: Type.String({ pattern: '^[0-9]{1,5}$', default: '8080', description: 'TCP port (0 to 65535)' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'address to listen on' }),
   LOG_LEVEL: Type.Union(
@@ -63,25 +73,44 @@ export const EnvSchema = Type.Object({
     default: '',
     description: 'base URL clients call, listed as the OpenAPI server (default: the host serving the document)',
   }),
-  AUTH_MODE: Type.String({ pattern: '^(none|apiKey|jwt|apiKey,jwt|jwt,apiKey)$', default: 'none' }),
-  API_KEYS: Type.Optional(Type.String()),
-  API_KEYS_FILE: Type.Optional(Type.String()),
-  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
-  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  JWT_ALGORITHMS: Type.Optional(Type.String({ pattern: `^(${JWT_ALGORITHMS.join('|')})(,(${JWT_ALGORITHMS.join('|')}))*$` })),
-  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
-  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
-  JWT_CLOCK_SKEW: Type.String({ pattern: '^[0-9]{1,3}$', default: '30' }),
-  JWT_JWKS_COOLDOWN: Type.String({ pattern: '^[0-9]{1,4}$', default: '30' }),
-  JWT_IDENTITY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'sub' }),
-  JWT_UID_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'uid' }),
-  JWT_POLICY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'agora' }),
-  RATE_LIMIT_MAX: Type.String({ pattern: '^[0-9]{1,9}$', default: '600' }),
-  RATE_LIMIT_WINDOW: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h)?$', default: '1m' }),
-  RATE_LIMIT_FAIL_MODE: Type.Union([Type.Literal('open'), Type.Literal('closed')], { default: 'open' }),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  TRUST_PROXY: Type.String({ default: 'false' }),
+  LOG_FORMAT: Type.Union(
+    LOG_FORMATS.map((f) => Type.Literal(f)),
+    { default: 'auto', description: 'auto = pretty on a TTY, JSON otherwise' },
+  ),
+  SHUTDOWN_DRAIN_SECONDS: wholeNumber('10', 'on SIGTERM: seconds to keep serving with /readyz at 503 before closing'),
+  SHUTDOWN_TIMEOUT_SECONDS: wholeNumber('10', 'after the drain: seconds in-flight requests get before a forced exit'),
+  KEEP_ALIVE_TIMEOUT_SECONDS: wholeNumber('75', 'idle keep-alive timeout; keep it above the load balancer\'s'),
+  METRICS_PORT: wholeNumber(undefined, 'serve /metrics on this port only (unset: on PORT)'),
+  SHED_MAX_EVENT_LOOP_DELAY_MS: wholeNumber('1000', 'shed load above this event-loop delay (0 = off)'),
+  SHED_MAX_HEAP_USED_MB: wholeNumber(undefined, 'shed load above this heap use (unset: 90 % of the heap limit; 0 = off)'),
+  SHED_MAX_RSS_MB: wholeNumber('0', 'shed load above this resident memory (0 = off)'),
+  SHED_MAX_EVENT_LOOP_UTILIZATION: Type.String({
+    pattern: '^(0(\\.[0-9]{1,3})?|1(\\.0{1,3})?)$',
+    default: '0',
+    description: 'shed load above this event-loop utilization, 0 to 1 (0 = off)',
+  }),
+  SHED_RETRY_AFTER_SECONDS: wholeNumber('5', 'Retry-After sent with a shed (503) response'),
+  AUTH_MODE: Type.String({ pattern: '^(none|apiKey|jwt|apiKey,jwt|jwt,apiKey)$', default: 'none', description: 'none|apiKey|jwt|apiKey,jwt' }),
+  API_KEYS: Type.Optional(Type.String({ description: 'comma-separated [name:]key or [name:]sha256:<digest>' })),
+  API_KEYS_FILE: Type.Optional(Type.String({ description: 'file of API keys, one per line, with optional limits' })),
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'JWKS URL of the token issuer' })),
+  JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', description: 'PEM public key verifying JWTs' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC secret verifying JWTs' })),
+  JWT_ALGORITHMS: Type.Optional(
+    Type.String({ pattern: `^(${JWT_ALGORITHMS.join('|')})(,(${JWT_ALGORITHMS.join('|')}))*$`, description: 'accepted JWT algorithms' }),
+  ),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'expected iss claim' })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'expected aud claim' })),
+  JWT_CLOCK_SKEW: Type.String({ pattern: '^[0-9]{1,3}$', default: '30', description: 'seconds of slack on exp/nbf' }),
+  JWT_JWKS_COOLDOWN: Type.String({ pattern: '^[0-9]{1,4}$', default: '30', description: 'seconds between JWKS refetches for unknown kids' }),
+  JWT_IDENTITY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'sub', description: 'claim that user accounts/ids must equal' }),
+  JWT_UID_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'uid', description: 'claim that integer uids must equal' }),
+  JWT_POLICY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'agora', description: 'claim holding the caller permissions' }),
+  RATE_LIMIT_MAX: Type.String({ pattern: '^[0-9]{1,9}$', default: '600', description: 'requests per window per caller or IP' }),
+  RATE_LIMIT_WINDOW: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h)?$', default: '1m', description: 'rate-limit window' }),
+  RATE_LIMIT_FAIL_MODE: Type.Union([Type.Literal('open'), Type.Literal('closed')], { default: 'open', description: 'open|closed while Redis is down' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis sharing rate limits across replicas' })),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false|true|hops|proxy addresses and CIDRs' }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -97,6 +126,26 @@ export interface Config {
   corsOrigins: true | string[];
   /** Base URL published as the OpenAPI server; undefined: relative to the host serving the spec. */
   publicUrl: string | undefined;
+  /** 'auto' is pretty when stdout is a TTY: serverOptions decides. */
+  logFormat: (typeof LOG_FORMATS)[number];
+  shutdown: {
+    /** Seconds of serving with /readyz at 503 after SIGTERM, so load balancers see the instance leave. */
+    drainSeconds: number;
+    /** Seconds in-flight requests get after the drain before the process exits anyway. */
+    timeoutSeconds: number;
+  };
+  keepAliveTimeoutSeconds: number;
+  /** A separate listener for /metrics; undefined serves it on `port`. */
+  metricsPort: number | undefined;
+  /** Load-shedding limits; 0 turns a limit off. */
+  shed: {
+    maxEventLoopDelayMs: number;
+    /** undefined: 90 % of V8's heap limit, decided by the app at start. */
+    maxHeapUsedMb: number | undefined;
+    maxRssMb: number;
+    maxEventLoopUtilization: number;
+    retryAfterSeconds: number;
+  };
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
   /** Fastify's trustProxy: false, a hop count, or addresses/CIDRs of trusted proxies. */
@@ -144,14 +193,25 @@ export class ConfigError extends Error {
 
 const EXPECTED: Record<keyof Env, string> = {
   APP_ID: 'your Agora App ID: 32 hexadecimal characters',
-  APP_CERTIFICATE: 'your Agora App Certificate: 32 hexadecimal characters',
+  APP_CERTIFICATE: 'your Agora App Certificate: 32 hexadecimal characters (or APP_CERTIFICATE_FILE: a file holding it)',
   PORT: 'a TCP port from 0 to 65535',
   HOST: 'an address to listen on, e.g. 0.0.0.0',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   TOKEN_TTL_DEFAULT: `a whole number of seconds from 1 to TOKEN_TTL_MAX`,
   TOKEN_TTL_MAX: `a whole number of seconds from 1 to ${AGORA_TTL_CAP}`,
+  APP_CERTIFICATE_FILE: 'the path of a readable file holding your Agora App Certificate (32 hexadecimal characters), and no APP_CERTIFICATE',
   CORS_ORIGINS: "'*' or a comma-separated list of origins such as https://app.example.com",
   PUBLIC_URL: 'an absolute http(s) URL without a trailing slash, such as https://tokens.example.com',
+  LOG_FORMAT: `one of ${LOG_FORMATS.join(', ')}`,
+  SHUTDOWN_DRAIN_SECONDS: 'a whole number of seconds from 0 to 3600',
+  SHUTDOWN_TIMEOUT_SECONDS: 'a whole number of seconds from 1 to 3600',
+  KEEP_ALIVE_TIMEOUT_SECONDS: 'a whole number of seconds from 1 to 3600',
+  METRICS_PORT: 'a TCP port from 1 to 65535, different from PORT',
+  SHED_MAX_EVENT_LOOP_DELAY_MS: 'a whole number of milliseconds (0 = off)',
+  SHED_MAX_HEAP_USED_MB: 'a whole number of megabytes (0 = off)',
+  SHED_MAX_RSS_MB: 'a whole number of megabytes (0 = off)',
+  SHED_MAX_EVENT_LOOP_UTILIZATION: 'a fraction from 0 to 1 such as 0.98 (0 = off)',
+  SHED_RETRY_AFTER_SECONDS: 'a whole number of seconds from 1 to 3600',
   AUTH_MODE: 'none, apiKey, jwt or apiKey,jwt',
   API_KEYS: 'a comma-separated list of [name:]key (key at least 16 characters) or [name:]sha256:<64 hex>',
   API_KEYS_FILE: 'a readable file with one [name:]key or [name:]sha256:<hex> per line, then optional channels= maxTtl= roles= rateLimit=',
@@ -173,20 +233,56 @@ const EXPECTED: Record<keyof Env, string> = {
   TRUST_PROXY: 'false, true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
 };
 
+/** Variables that may instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes secrets). */
+const FILE_VARIABLES = ['APP_CERTIFICATE'] as const;
+
+export interface LoadConfigOptions {
+  /** Reads a `*_FILE` secret (default: the file system). */
+  readFile?: (path: string) => string;
+}
+
 function fail(name: keyof Env, env: Record<string, string | undefined>): never {
   const state = env[name] === undefined || env[name] === '' ? 'is missing' : 'is invalid';
   // Never echo the value: it may be the certificate.
   throw new ConfigError(`${name} ${state}: expected ${EXPECTED[name]}`);
 }
 
+/** Replaces `NAME_FILE` by the content of that file as `NAME`; never both. */
+function readFileVariables(env: Record<string, string | undefined>, readFile: (path: string) => string): void {
+  for (const name of FILE_VARIABLES) {
+    const fileName = `${name}_FILE` as const;
+    const path = env[fileName];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      throw new ConfigError(`${fileName} is invalid: set either ${name} or ${fileName}, not both`);
+    }
+    let content: string;
+    try {
+      content = readFile(path);
+    } catch (err) {
+      // The path is not secret; the content is, so it is never echoed.
+      throw new ConfigError(`${fileName} is invalid: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    env[name] = content.trim() || undefined;
+    if (env[name] === undefined || !Value.Check(EnvSchema.properties[name], env[name])) fail(fileName, env);
+  }
+}
+
+function wholeIn(name: keyof Env, env: Record<string, string | undefined>, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (n < min || n > max) fail(name, env);
+  return n;
+}
+
 /** Validates the environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(source: Record<string, string | undefined>): Config {
+export function loadConfig(source: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const names = Object.keys(EnvSchema.properties) as (keyof Env)[];
   const env: Record<string, string | undefined> = {};
   for (const name of names) {
     const v = source[name]?.trim();
     env[name] = v === '' ? undefined : v;
   }
+  readFileVariables(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')));
   const withDefaults = Value.Default(EnvSchema, { ...env }) as Record<string, unknown>;
   const required = new Set<string>(EnvSchema.required);
   for (const name of names) {
@@ -194,6 +290,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     if (!Value.Check(EnvSchema.properties[name], withDefaults[name])) fail(name, env);
   }
   const e = withDefaults as Env;
+  if (e.APP_CERTIFICATE === undefined) fail('APP_CERTIFICATE', env);
 
   const port = Number(e.PORT);
   if (port > 65_535) fail('PORT', env);
@@ -210,6 +307,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     }
   }
 
+  const metricsPort = e.METRICS_PORT === undefined ? undefined : Number(e.METRICS_PORT);
+  if (metricsPort !== undefined && (metricsPort < 1 || metricsPort > 65_535 || metricsPort === port)) fail('METRICS_PORT', env);
+  const hour = 3600;
+
   return {
     auth: authConfig(e, env),
     rateLimit: rateLimitConfig(e, env),
@@ -223,6 +324,20 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     tokenTtlMax,
     corsOrigins,
     publicUrl: e.PUBLIC_URL || undefined,
+    logFormat: e.LOG_FORMAT,
+    shutdown: {
+      drainSeconds: wholeIn('SHUTDOWN_DRAIN_SECONDS', env, e.SHUTDOWN_DRAIN_SECONDS, 0, hour),
+      timeoutSeconds: wholeIn('SHUTDOWN_TIMEOUT_SECONDS', env, e.SHUTDOWN_TIMEOUT_SECONDS, 1, hour),
+    },
+    keepAliveTimeoutSeconds: wholeIn('KEEP_ALIVE_TIMEOUT_SECONDS', env, e.KEEP_ALIVE_TIMEOUT_SECONDS, 1, hour),
+    metricsPort,
+    shed: {
+      maxEventLoopDelayMs: Number(e.SHED_MAX_EVENT_LOOP_DELAY_MS),
+      maxHeapUsedMb: e.SHED_MAX_HEAP_USED_MB === undefined ? undefined : Number(e.SHED_MAX_HEAP_USED_MB),
+      maxRssMb: Number(e.SHED_MAX_RSS_MB),
+      maxEventLoopUtilization: Number(e.SHED_MAX_EVENT_LOOP_UTILIZATION),
+      retryAfterSeconds: wholeIn('SHED_RETRY_AFTER_SECONDS', env, e.SHED_RETRY_AFTER_SECONDS, 1, hour),
+    },
   };
 }
 

@@ -1,15 +1,20 @@
 /**
  * Process entry: the only module that reads the environment, listens, handles
- * signals and exits. Tested as a process (test/server.test.ts runs the built
- * dist/server.js without coverage hooks), so it is left out of unit coverage.
+ * signals and exits.
+ *
+ * Shutdown: SIGTERM (what orchestrators send) drains first: readiness turns 503 at
+ * once and the server keeps answering for SHUTDOWN_DRAIN_SECONDS, so load balancers
+ * see it leave before it stops listening; then idle keep-alive connections are
+ * closed, in-flight requests finish and the process exits 0. Other signals (Ctrl-C)
+ * skip the drain. A second signal, or SHUTDOWN_TIMEOUT_SECONDS after the drain,
+ * exits at once with status 1.
+ * Tested as a process (test/server.test.ts runs it under the test loaders, so it is covered).
  */
-/* c8 ignore start */
 import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-
-const GRACE_MS = 10_000;
+import { buildMetricsApp } from './metrics-app.js';
 
 function readConfig(): Config {
   // A .env file fills in what the real environment does not set.
@@ -25,17 +30,31 @@ function readConfig(): Config {
 
 const config = readConfig();
 const app = await buildApp(config);
+const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsApp(app);
+const { drainSeconds, timeoutSeconds } = config.shutdown;
 
-closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'closing after an uncaught error');
-  else app.log.info({ signal }, 'shutting down');
-  await app.close();
-});
+closeWithGrace(
+  {
+    delay: (drainSeconds + timeoutSeconds) * 1000,
+    logger: { error: (message: unknown) => app.log.error(message) },
+    onSecondSignal: (signal: string) => app.log.warn({ signal }, 'second signal: exiting now'),
+  },
+  async ({ signal, err }) => {
+    // An uncaught error cannot be provoked from outside the process, where the tests drive it.
+    /* c8 ignore next */
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.lifecycle.drainAndClose(signal === 'SIGTERM' ? drainSeconds * 1000 : 0);
+    // Last, so that the drain itself can be watched on the metrics.
+    await metricsApp?.close();
+    app.log.info('closed');
+  },
+);
 
 try {
   await app.listen({ port: config.port, host: config.host });
+  await metricsApp?.listen({ port: config.metricsPort as number, host: config.host });
 } catch (err) {
   app.log.error({ err }, 'could not listen');
   process.exit(1);
 }
-/* c8 ignore stop */

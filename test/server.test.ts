@@ -1,98 +1,162 @@
 /**
- * The process entry, run for real as a child process: exit codes, signals and
- * messages need a process. It runs the BUILT dist/server.js (`npm test` builds
- * first) in a clean environment: no tap loader, no coverage hooks, as in production.
+ * The process entry, run as a real process (signals, sockets and exit codes cannot
+ * be injected). It runs from src/ under this test's own loaders, so it is covered.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { request as httpRequest, Agent } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { decode007, verify007 } from '../src/tokens/decode.js';
 import { APP_CERTIFICATE, APP_ID } from './helper.js';
+import { freePort, startServer, stop, type ServerProcess } from './support/processes.js';
 
-const entry = fileURLToPath(new URL('../dist/server.js', import.meta.url));
-if (!existsSync(entry)) throw new Error('dist/server.js is missing: run `npm run build` (npm test does) first');
-const root = fileURLToPath(new URL('..', import.meta.url));
+// Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
+// so the processes start together, up front, and the file gets more than tap's default 30 s.
+t.setTimeout(300_000);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+const credentials = { APP_ID, APP_CERTIFICATE, PORT: '0' };
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
 }
 
-function start(env: Record<string, string>, cwd = root) {
-  const child = spawn(process.execPath, [entry], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function get(port: number, path: string, agent?: Agent, method = 'GET', body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method, agent: agent ?? false, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (m?.[1]) resolve(m[1]);
-    });
-    void done.then(() => reject(new Error(`exited before listening: ${stderr}`)));
-  });
-  listening.catch(() => {}); // awaited by the tests that expect a listener
-  return { child, done, listening };
 }
 
-t.test('a bad variable exits 1 with one line naming it, never the certificate', async (t) => {
-  for (const [env, expected] of [
-    [{ APP_CERTIFICATE }, 'agora-token-server: APP_ID is missing: expected your Agora App ID: 32 hexadecimal characters\n'],
-    [{ APP_ID, APP_CERTIFICATE: `${APP_CERTIFICATE}zz` }, 'agora-token-server: APP_CERTIFICATE is invalid: expected your Agora App Certificate: 32 hexadecimal characters\n'],
-    [{ APP_ID, APP_CERTIFICATE, TOKEN_TTL_MAX: '90000' }, 'agora-token-server: TOKEN_TTL_MAX is invalid: expected a whole number of seconds from 1 to 86400\n'],
-  ] as const) {
-    const run = await start(env).done;
-    t.equal(run.code, 1);
-    t.equal(run.stderr, expected);
-    t.notOk(run.stderr.includes(APP_CERTIFICATE) || run.stdout.includes(APP_CERTIFICATE));
-  }
+const dir = t.testdir({ withEnvFile: { '.env': `APP_ID=${APP_ID}\nAPP_CERTIFICATE=${APP_CERTIFICATE}\n` }, empty: {} });
+const cwd = `${dir}/withEnvFile`;
+const emptyDir = `${dir}/empty`;
+const metricsPort = await freePort();
+const all: ServerProcess[] = [];
+const start = async (dir: string, env: Record<string, string>, waitListening = true) => {
+  const p = await startServer({ cwd: dir, env, waitListening });
+  all.push(p);
+  return p;
+};
+t.teardown(() => all.forEach(stop));
+
+// A port held by this test, for the server that cannot listen.
+const holder = createServer();
+holder.listen(0, '127.0.0.1');
+await once(holder, 'listening');
+t.teardown(() => holder.close());
+const takenPort = (holder.address() as { port: number }).port;
+
+const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
+  // No .env in this directory, and a malformed certificate in the environment.
+  start(emptyDir, { APP_ID, APP_CERTIFICATE: `${APP_CERTIFICATE}zz`, PORT: '0' }, false),
+  start(emptyDir, { ...credentials, PORT: String(takenPort) }, false),
+  // Credentials come from the .env file in its working directory.
+  start(cwd, { PORT: '0', SHUTDOWN_DRAIN_SECONDS: '1', METRICS_PORT: String(metricsPort) }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '1' }),
+]);
+
+/** Opens a POST whose body is only half sent: a request in flight until `finish` is called. */
+async function halfSentRequest(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const body = JSON.stringify({ channelName: 'late', uid: 7 });
+  socket.write(`POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString()));
+  socket.on('error', () => {});
+  return { finish: () => socket.end(body.slice(5)), answer: () => answer, socket };
+}
+
+t.test('a bad environment stops start-up with one line naming the variable', async (t) => {
+  const { code } = await badEnv.exited;
+  t.equal(code, 1);
+  t.equal(badEnv.stderr(), 'agora-token-server: APP_CERTIFICATE is invalid: expected your Agora App Certificate: 32 hexadecimal characters (or APP_CERTIFICATE_FILE: a file holding it)\n');
+  t.notOk(badEnv.stderr().includes(APP_CERTIFICATE), 'never the value');
 });
 
-t.test('serves tokens, then exits 0 on SIGTERM', async (t) => {
-  const s = start({ APP_ID, APP_CERTIFICATE, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug' });
-  const base = await s.listening;
-  const res = await fetch(`${base}/v1/tokens/rtm`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId: 'alice', expireSeconds: 60 }),
-  });
-  t.equal(res.status, 200);
-  const d = decode007(((await res.json()) as { token: string }).token);
-  t.ok(verify007(d, APP_CERTIFICATE));
-  s.child.kill('SIGTERM');
-  const run = await s.done;
-  t.equal(run.code, 0);
-  t.match(run.stdout, /"signal":"SIGTERM".*shutting down/);
-  t.notOk(run.stdout.includes(APP_CERTIFICATE), 'no log line holds the certificate');
+t.test('a port already taken: exit 1', async (t) => {
+  t.equal((await taken.exited).code, 1);
+  t.ok(taken.logs.some((l) => l.msg === 'could not listen'));
 });
 
-t.test('a .env file fills in what the environment does not set', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'agora-env-'));
-  writeFileSync(join(dir, '.env'), `APP_ID=${APP_ID}\nAPP_CERTIFICATE=${APP_CERTIFICATE}\nHOST=127.0.0.1\nPORT=0\n`);
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  const s = start({}, dir);
-  const base = await s.listening;
-  t.equal((await fetch(`${base}/readyz`)).status, 200);
-  s.child.kill('SIGINT');
-  t.equal((await s.done).code, 0);
+t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight finished, exit 0', async (t) => {
+  const p = main;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  t.equal((await get(p.port, '/readyz', agent)).status, 200, 'ready, with credentials from .env');
+  t.equal((await get(p.port, '/metrics')).status, 404, 'metrics are not on the public port');
+  t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 0');
+
+  // A request whose body is still arriving when the drain ends: in flight at close time.
+  const slow = await halfSentRequest(p.port);
+
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  await sleep(150);
+  const ready = await get(p.port, '/readyz', agent);
+  t.equal(ready.status, 503, 'not ready at once');
+  t.match(JSON.parse(ready.body), { code: 'DRAINING' });
+  const token = await get(p.port, '/v1/tokens/chat', undefined, 'POST', '{}');
+  t.equal(token.status, 200, 'still minting during the drain');
+  t.equal(token.headers.connection, 'close', 'callers are told to reconnect elsewhere');
+  t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 1', 'the metrics listener sees the drain');
+
+  // Wait until the drain is over and the server stopped listening, then finish the slow request.
+  while (!p.logs.some((l) => String(l.msg).startsWith('closing'))) await sleep(20);
+  await sleep(100);
+  await t.rejects(get(p.port, '/healthz'), { code: 'ECONNREFUSED' }, 'no new connections after the drain');
+  slow.finish();
+  const { code, at } = await p.exited;
+  t.equal(code, 0, 'exit 0');
+  t.ok(at - signalled >= 1000, `exited after the drain (${at - signalled} ms)`);
+  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the in-flight request was answered');
+  t.match(slow.answer(), /connection: close/i);
+  const messages = p.logs.map((l) => l.msg);
+  t.ok(messages.includes('shutting down') && messages.includes('closed'));
+  t.ok(p.logs.some((l) => l.msg === 'request' && l.url === '/v1/tokens/rtc' && l.statusCode === 200), 'the in-flight request is logged');
 });
 
-t.test('a port in use is reported and exits 1', async (t) => {
-  const first = start({ APP_ID, APP_CERTIFICATE, HOST: '127.0.0.1', PORT: '0' });
-  const base = await first.listening;
-  const port = new URL(base).port;
-  const second = await start({ APP_ID, APP_CERTIFICATE, HOST: '127.0.0.1', PORT: port }).done;
-  t.equal(second.code, 1);
-  t.match(second.stdout, /could not listen/);
-  first.child.kill('SIGTERM');
-  await first.done;
+t.test('a second signal exits at once', async (t) => {
+  const p = twice;
+  p.child.kill('SIGTERM');
+  while (!p.logs.some((l) => String(l.msg).startsWith('draining'))) await sleep(20);
+  const second = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  t.equal(code, 1);
+  t.ok(at - second < 5000, 'well before the 60 s drain');
+  t.ok(p.logs.some((l) => l.msg === 'second signal: exiting now'));
+});
+
+t.test('SIGINT (Ctrl-C) skips the drain', async (t) => {
+  const p = interrupted;
+  const signalled = Date.now();
+  p.child.kill('SIGINT');
+  const { code, at } = await p.exited;
+  t.equal(code, 0);
+  t.ok(at - signalled < 5000);
+});
+
+t.test('an in-flight request that never ends: forced exit 1 after SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
+  const p = stuck;
+  const hung = await halfSentRequest(p.port);
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  hung.socket.destroy();
+  t.equal(code, 1);
+  t.ok(at - signalled >= 1000 && at - signalled < 10_000, `forced after the timeout (${at - signalled} ms)`);
+  t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');
 });

@@ -1,6 +1,7 @@
 /**
  * The only holder of the App Certificate: it unwraps the secret once, hands it to
- * the minter and exposes nothing but the minting functions.
+ * the minter and exposes nothing but the minting functions, each counted in the
+ * tokens-minted metric.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -32,7 +33,36 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     { appId: opts.appId, appCertificate: opts.appCertificate.reveal() },
     { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
-  app.decorate('tokens', { ...minter, ttlDefault: opts.ttlDefault });
+  const minted = app.metrics.tokensMinted;
+  app.decorate('tokens', {
+    ...minter,
+    ttlDefault: opts.ttlDefault,
+    rtc(input) {
+      const m = minter.rtc(input);
+      minted.inc({ type: 'rtc', version: m.version });
+      return m;
+    },
+    rtm(input) {
+      const m = minter.rtm(input);
+      minted.inc({ type: 'rtm', version: m.version });
+      return m;
+    },
+    rtcRtm(input) {
+      const m = minter.rtcRtm(input);
+      if (m.combined) {
+        minted.inc({ type: 'rtc_rtm', version: m.version });
+      } else {
+        minted.inc({ type: 'rtc', version: m.version });
+        minted.inc({ type: 'rtm', version: m.version });
+      }
+      return m;
+    },
+    chat(input) {
+      const m = minter.chat(input);
+      minted.inc({ type: input.userId === undefined ? 'chat_app' : 'chat_user', version: m.version });
+      return m;
+    },
+  });
 }
 
-export default fp(agoraPlugin, { name: 'agora', fastify: '5.x' });
+export default fp(agoraPlugin, { name: 'agora', fastify: '5.x', dependencies: ['metrics'] });

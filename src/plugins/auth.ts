@@ -92,6 +92,8 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
     if (!requiresCredentials(request)) return;
     try {
       request.caller = await authenticate(request);
+      // The request-log line names the caller (key name or JWT subject; never a credential).
+      if (request.caller.method !== 'none') request.callerId = request.caller.id;
     } catch (err) {
       // authenticate() throws HttpError itself, and passes on the verifier's AuthFailure.
       failures.set(request, err instanceof AuthFailure ? fromAuthFailure(err, request) : (err as HttpError));
@@ -107,4 +109,4 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
   });
 }
 
-export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['errors'] });
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['errors', 'request-log'] });

@@ -9,6 +9,7 @@ export default async function healthRoutes(app: FastifyInstance) {
     '/healthz',
     {
       logLevel: 'warn',
+      config: { shed: false },
       schema: {
         operationId: 'getHealth',
         tags: ['health'],
@@ -24,6 +25,7 @@ export default async function healthRoutes(app: FastifyInstance) {
     '/readyz',
     {
       logLevel: 'warn',
+      config: { shed: false },
       schema: {
         operationId: 'getReadiness',
         tags: ['health'],

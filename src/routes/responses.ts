@@ -42,11 +42,10 @@ const mintErrorResponses = {
     message: 'rate limit of 600 requests per window exceeded; retry in 42 seconds',
   }),
   500: error('Unexpected failure (message masked)', { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal Server Error' }),
-  503: error('Signing keys or the shared rate-limit store are unreachable; retry after Retry-After', {
-    statusCode: 503,
-    code: 'RATE_LIMIT_UNAVAILABLE',
-    message: 'the shared rate-limit store is unreachable; try again shortly',
-  }),
+  503: error(
+    'Overloaded, shutting down, or signing keys / the shared rate-limit store unreachable (`code` says which): retry after `Retry-After` seconds (another replica may answer at once)',
+    { statusCode: 503, code: 'OVERLOADED', message: 'server overloaded (event loop delay); retry later or elsewhere' },
+  ),
 };
 
 /** Error statuses every token route with a JSON body can return, all in the one error shape. */

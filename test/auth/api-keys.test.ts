@@ -141,6 +141,9 @@ t.test('AUTH_MODE=apiKey', async (t) => {
   t.test('audit lines name the key, never the key itself or the token', async (t) => {
     const audits = logLines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
     t.ok(audits.some((a) => a.caller === 'backend' && a.auth === 'apiKey' && a.decision === 'allowed'));
+    const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.route === '/v1/tokens/rtc');
+    t.ok(requests.some((l) => l.callerId === 'backend'), 'the request line names the caller');
+    t.ok(requests.some((l) => l.statusCode === 401 && l.callerId === undefined), 'and no caller when refused');
     t.ok(audits.some((a) => a.caller === 'limited' && a.decision === 'denied' && a.code === 'CHANNEL_NOT_ALLOWED'));
     t.notOk(logLines.some((l) => l.includes('007eJ')), 'no token in any line');
   });

@@ -286,7 +286,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     t.equal(audits.length, 3);
     t.match(audits[0], {
       level: 30,
-      reqId: String,
+      requestId: String,
       msg: 'token mint allowed',
       audit: { caller: 'alice', auth: 'jwt', service: 'rtc', version: '007', channelName: 'audit-room', uid: 42, role: 'subscriber', ttl: 120, decision: 'allowed' },
     });

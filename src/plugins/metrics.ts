@@ -1,0 +1,154 @@
+/**
+ * Prometheus metrics: one registry per app (tests build many apps in one process),
+ * process metrics, a request-duration histogram, and named counters that other
+ * plugins increment through `app.metrics`.
+ *
+ * 401/403 and 429 responses are counted here from their status and error code, so
+ * the auth and rate-limit plugins need not count rejections themselves (doing so
+ * would count them twice).
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  /** Seconds from request to response, by method, route template and status. */
+  httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Tokens built; type is rtc, rtm, rtc_rtm (one combined token), chat_user or chat_app. */
+  tokensMinted: Counter<'type' | 'version'>;
+  /** Rejected credentials; reason is the error code of the response (e.g. UNAUTHORIZED). */
+  authFailures: Counter<'reason'>;
+  /** Requests refused by a rate limit, by route template. */
+  rateLimited: Counter<'route'>;
+  /** Requests refused because the process was overloaded, by the limit crossed. */
+  shed: Counter<'reason'>;
+  /** 1 while a Redis client is connected, 0 while it is not; one series per client name. */
+  redisUp: Gauge<'client'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+  interface FastifyContextConfig {
+    /** Set on the /metrics route itself. */
+    metricsRoute?: boolean;
+  }
+}
+
+export const METRIC_PREFIX = 'token_server_';
+/** Token minting takes well under a millisecond; the tail is what matters. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Route label of requests no route matched: one series, not one per scanned URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export interface MetricsPluginOptions {
+  /** Serve GET /metrics from this app (false when a separate metrics listener serves it). */
+  expose: boolean;
+}
+
+function createMetrics(isDraining: () => boolean): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: `${METRIC_PREFIX}draining`,
+    help: '1 from the shutdown signal on (readiness is 503), else 0',
+    registers,
+    collect() {
+      this.set(isDraining() ? 1 : 0);
+    },
+  });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    tokensMinted: new Counter({
+      name: `${METRIC_PREFIX}tokens_minted_total`,
+      help: 'Tokens minted, by type (rtc, rtm, rtc_rtm, chat_user, chat_app) and version (006, 007)',
+      labelNames: ['type', 'version'],
+      registers,
+    }),
+    authFailures: new Counter({
+      name: `${METRIC_PREFIX}auth_failures_total`,
+      help: 'Requests rejected for missing or bad credentials (401/403), by error code',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: `${METRIC_PREFIX}rate_limited_total`,
+      help: 'Requests refused by a rate limit (429), by route template',
+      labelNames: ['route'],
+      registers,
+    }),
+    shed: new Counter({
+      name: `${METRIC_PREFIX}shed_total`,
+      help: 'Requests refused with 503 because the process was overloaded, by the limit crossed',
+      labelNames: ['reason'],
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: `${METRIC_PREFIX}redis_up`,
+      help: '1 while the named Redis client is connected, else 0',
+      labelNames: ['client'],
+      registers,
+    }),
+  };
+}
+
+/** Answers GET /metrics from a registry; shared by the app and the separate metrics listener. */
+export function addMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get(
+    '/metrics',
+    // Hidden from the OpenAPI document: it is for scrapers, and may live on another port.
+    { logLevel: 'warn', config: { metricsRoute: true, shed: false }, schema: { hide: true } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store').type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+}
+
+/** The error code of a JSON error body, or a fallback when the body is not ours. */
+function errorCode(payload: unknown, fallback: string): string {
+  if (typeof payload !== 'string') return fallback;
+  try {
+    const code = (JSON.parse(payload) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+async function metricsPlugin(app: FastifyInstance, opts: MetricsPluginOptions) {
+  const metrics = createMetrics(() => app.lifecycle.draining);
+  app.decorate('metrics', metrics);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const status = reply.statusCode;
+    if (status === 401 || status === 403) {
+      metrics.authFailures.inc({ reason: errorCode(payload, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN') });
+    } else if (status === 429) {
+      metrics.rateLimited.inc({ route: request.routeOptions.url ?? UNMATCHED_ROUTE });
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.config?.metricsRoute) return;
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (opts.expose) addMetricsRoute(app, metrics.registry);
+}
+
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['health'] });

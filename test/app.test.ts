@@ -1,0 +1,95 @@
+import t from 'tap';
+import { serverOptions } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { decode007 } from '../src/tokens/decode.js';
+import { baseEnv, build, logLines } from './helper.js';
+
+const logger = (o: ReturnType<typeof serverOptions>) => o.logger as { transport?: { target: string } };
+
+t.test('keep-alive and headers timeouts sit above load-balancer idle timeouts', async (t) => {
+  const o = serverOptions(loadConfig(baseEnv));
+  t.equal(o.keepAliveTimeout, 75_000, 'above AWS ALB and nginx upstream (60 s)');
+  t.equal(o.http?.headersTimeout, 76_000);
+  t.equal(o.forceCloseConnections, 'idle');
+  const gcp = serverOptions(loadConfig({ ...baseEnv, KEEP_ALIVE_TIMEOUT_SECONDS: '620' }));
+  t.equal(gcp.keepAliveTimeout, 620_000);
+  t.equal(gcp.http?.headersTimeout, 621_000);
+});
+
+t.test('the listening server carries the timeouts', async (t) => {
+  const app = await build(t, { KEEP_ALIVE_TIMEOUT_SECONDS: '90' });
+  t.equal(app.server.keepAliveTimeout, 90_000);
+  t.equal(app.server.headersTimeout, 91_000);
+});
+
+t.test('logs are pretty only on a TTY, unless forced', async (t) => {
+  const auto = loadConfig(baseEnv);
+  t.equal(logger(serverOptions(auto, { isTTY: true })).transport?.target, 'pino-pretty');
+  t.equal(logger(serverOptions(auto, { isTTY: false })).transport, undefined);
+  t.equal(logger(serverOptions(auto)).transport?.target, process.stdout.isTTY ? 'pino-pretty' : undefined, 'defaults to stdout');
+  t.equal(logger(serverOptions(loadConfig({ ...baseEnv, LOG_FORMAT: 'json' }), { isTTY: true })).transport, undefined);
+  t.equal(logger(serverOptions(loadConfig({ ...baseEnv, LOG_FORMAT: 'pretty' }), { isTTY: false })).transport?.target, 'pino-pretty');
+});
+
+t.test('one JSON log line per request, with the incoming request id', async (t) => {
+  const app = await build(t);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/tokens/rtm',
+    headers: { 'x-request-id': 'trace-42' },
+    payload: { userId: 'alice' },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['x-request-id'], 'trace-42', 'returned');
+  const all = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.requestId === 'trace-42');
+  // A mint also writes its audit line (see test/auth), at decision time; the request line is the other one.
+  t.equal(all.filter((l) => 'audit' in l).length, 1, 'one audit line');
+  const lines = all.filter((l) => !('audit' in l));
+  t.match(lines[0], {
+    level: 30,
+    msg: 'request',
+    requestId: 'trace-42',
+    method: 'POST',
+    url: '/v1/tokens/rtm',
+    route: '/v1/tokens/rtm',
+    statusCode: 200,
+    durationMs: Number,
+  });
+  t.notOk('callerId' in (lines[0] as object), 'no caller without auth');
+  t.notMatch(logLines.join('\n'), res.json<{ token: string }>().token, 'the token is never logged');
+});
+
+t.test('a generated request id when the incoming one is unsafe', async (t) => {
+  const app = await build(t);
+  const res = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\nwith newline' } });
+  t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+});
+
+t.test('the log line carries the caller id once auth sets it', async (t) => {
+  const { buildApp } = await import('../src/app.js');
+  const { logSink } = await import('./helper.js');
+  const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
+  t.teardown(() => app.close());
+  app.addHook('onRequest', async (request) => {
+    request.callerId = 'key-frontend';
+  });
+  app.get('/whoami', async (request) => ({ caller: request.callerId }));
+  const res = await app.inject({ url: '/whoami', headers: { 'x-request-id': 'caller-1' } });
+  t.same(res.json(), { caller: 'key-frontend' });
+  const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'caller-1');
+  t.match(line, { callerId: 'key-frontend', route: '/whoami', statusCode: 200 });
+});
+
+t.test('probes do not log at info', async (t) => {
+  const app = await build(t, { LOG_LEVEL: 'info' });
+  await app.inject({ url: '/readyz', headers: { 'x-request-id': 'probe-1' } });
+  t.notOk(logLines.some((l) => l.includes('probe-1')));
+});
+
+t.test('tests may pin the clock and the salt', async (t) => {
+  const app = await build(t, {}, { now: () => 1_700_000_000, salt: () => 4242 });
+  const res = await app.inject({ method: 'POST', url: '/v1/tokens/chat', payload: {} });
+  const d = decode007(res.json<{ token: string }>().token);
+  t.equal(d.issueTs, 1_700_000_000);
+  t.equal(d.salt, 4242);
+});
