@@ -3,7 +3,7 @@
  * served at /openapi.json and /openapi.yaml, and Swagger UI at /docs.
  *
  * OpenAPI 3.0.3, not 3.1: every mainstream generator and gateway reads 3.0.3, while
- * 3.1 support is still partial in several (docs/openapi.md says which and why).
+ * 3.1 support is still partial in several (the README says which and why).
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
