@@ -9,17 +9,21 @@ import cors from '@fastify/cors';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
+import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import health from './plugins/health.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
+import policy from './plugins/policy.js';
+import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
 import requestLog from './plugins/request-log.js';
+import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
 import compatRoutes from './routes/compat/index.js';
 import healthRoutes from './routes/health.js';
 import v1TokenRoutes from './routes/v1/tokens.js';
 import { compatSchemas } from './schemas/compat.js';
-import { HealthSchema, ReadinessSchema } from './schemas/health.js';
+import { HealthSchema, ReadinessCheckSchema, ReadinessSchema } from './schemas/health.js';
 import { buildTokenSchemas } from './schemas/tokens.js';
 
 declare module 'fastify' {
@@ -35,6 +39,8 @@ export interface AppOverrides {
   logStream?: DestinationStream;
   now?: AgoraPluginOptions['now'];
   salt?: AgoraPluginOptions['salt'];
+  /** Shorter Redis timeouts, so outage tests run fast. */
+  redisTimeouts?: RateLimitPluginOptions['redisTimeouts'];
   /** How often load shedding samples the process, in ms (default 1000). */
   pressureSampleIntervalMs?: number;
   /** Whether stdout is a terminal, for LOG_FORMAT=auto (default: process.stdout.isTTY). */
@@ -43,6 +49,8 @@ export interface AppOverrides {
 
 /** Bodies are a few small JSON fields; anything bigger is a mistake or an attack. */
 export const BODY_LIMIT = 8 * 1024;
+/** A client gets this long to send its whole request (slow-loris protection). */
+export const REQUEST_TIMEOUT_MS = 10_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Header and field names whose values must never reach a log line. */
@@ -83,6 +91,11 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // On close: idle keep-alive connections are closed at once; busy ones after their response.
     forceCloseConnections: 'idle',
     bodyLimit: BODY_LIMIT,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Behind a load balancer the client IP (rate limits, logs) comes from X-Forwarded-For,
+    // trusted only as far as TRUST_PROXY says.
+    // (Fastify accepts a hop count at run time; its types omit number.)
+    trustProxy: config.trustProxy as FastifyHttpOptions<Server>['trustProxy'],
     // Unity and Flutter clients call the same routes with and without a trailing slash; no redirects.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
@@ -121,11 +134,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
   });
+  await app.register(security);
   await app.register(cors, {
     // `true` reflects the caller's origin (with Vary: Origin) instead of a bare '*'.
     origin: config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
     maxAge: 600,
   });
   await app.register(agora, {
@@ -136,9 +150,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now: overrides.now,
     salt: overrides.salt,
   });
+  // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint (policy).
+  await app.register(auth, config.auth);
+  await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
+  await app.register(policy);
 
   const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
-  for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessSchema]) {
+  for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
     app.addSchema(schema);
   }
   await app.register(swagger, { publicUrl: config.publicUrl });

@@ -3,9 +3,12 @@
  * this module the environment once; everything else receives a typed Config.
  */
 import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { inspect } from 'node:util';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseApiKeyLines, type ApiKeyEntry } from './auth/api-keys.js';
 import { AGORA_TTL_CAP, HEX32_PATTERN } from './tokens/rules.js';
 
 /**
@@ -33,6 +36,12 @@ export class Secret {
 
 /** Empty, or an absolute http(s) URL, optionally with a path, without a trailing slash, query or fragment. */
 const PUBLIC_URL_PATTERN = '^(https?://[^\\s/?#]+(/[^\\s?#]*[^\\s/?#])?)?$';
+/** Only signature algorithms; `none` can never be configured. */
+export const JWT_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+const CLAIM_NAME = '^[A-Za-z0-9_:/.-]{1,200}$';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
@@ -81,6 +90,27 @@ export const EnvSchema = Type.Object({
     description: 'shed load above this event-loop utilization, 0 to 1 (0 = off)',
   }),
   SHED_RETRY_AFTER_SECONDS: wholeNumber('5', 'Retry-After sent with a shed (503) response'),
+  AUTH_MODE: Type.String({ pattern: '^(none|apiKey|jwt|apiKey,jwt|jwt,apiKey)$', default: 'none', description: 'none|apiKey|jwt|apiKey,jwt' }),
+  API_KEYS: Type.Optional(Type.String({ description: 'comma-separated [name:]key or [name:]sha256:<digest>' })),
+  API_KEYS_FILE: Type.Optional(Type.String({ description: 'file of API keys, one per line, with optional limits' })),
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'JWKS URL of the token issuer' })),
+  JWT_PUBLIC_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----', description: 'PEM public key verifying JWTs' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC secret verifying JWTs' })),
+  JWT_ALGORITHMS: Type.Optional(
+    Type.String({ pattern: `^(${JWT_ALGORITHMS.join('|')})(,(${JWT_ALGORITHMS.join('|')}))*$`, description: 'accepted JWT algorithms' }),
+  ),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'expected iss claim' })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'expected aud claim' })),
+  JWT_CLOCK_SKEW: Type.String({ pattern: '^[0-9]{1,3}$', default: '30', description: 'seconds of slack on exp/nbf' }),
+  JWT_JWKS_COOLDOWN: Type.String({ pattern: '^[0-9]{1,4}$', default: '30', description: 'seconds between JWKS refetches for unknown kids' }),
+  JWT_IDENTITY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'sub', description: 'claim that user accounts/ids must equal' }),
+  JWT_UID_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'uid', description: 'claim that integer uids must equal' }),
+  JWT_POLICY_CLAIM: Type.String({ pattern: CLAIM_NAME, default: 'agora', description: 'claim holding the caller permissions' }),
+  RATE_LIMIT_MAX: Type.String({ pattern: '^[0-9]{1,9}$', default: '600', description: 'requests per window per caller or IP' }),
+  RATE_LIMIT_WINDOW: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h)?$', default: '1m', description: 'rate-limit window' }),
+  RATE_LIMIT_FAIL_MODE: Type.Union([Type.Literal('open'), Type.Literal('closed')], { default: 'open', description: 'open|closed while Redis is down' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis sharing rate limits across replicas' })),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false|true|hops|proxy addresses and CIDRs' }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -116,6 +146,42 @@ export interface Config {
     maxEventLoopUtilization: number;
     retryAfterSeconds: number;
   };
+  auth: AuthConfig;
+  rateLimit: RateLimitConfig;
+  /** Fastify's trustProxy: false, a hop count, or addresses/CIDRs of trusted proxies. */
+  trustProxy: boolean | number | string[];
+}
+
+export type AuthMethod = 'apiKey' | 'jwt';
+
+export interface JwtConfig {
+  /** Exactly one key source. */
+  jwksUrl?: URL;
+  publicKey?: KeyObject;
+  secret?: Secret;
+  algorithms: JwtAlgorithm[];
+  issuer: string;
+  audience: string;
+  clockSkewSeconds: number;
+  jwksCooldownSeconds: number;
+  identityClaim: string;
+  uidClaim: string;
+  policyClaim: string;
+}
+
+export interface AuthConfig {
+  /** Empty: no authentication (AUTH_MODE=none). */
+  methods: AuthMethod[];
+  apiKeys: ApiKeyEntry[];
+  jwt?: JwtConfig;
+}
+
+export interface RateLimitConfig {
+  max: number;
+  windowMs: number;
+  /** Shared store; absent: in memory, per instance. May hold a password. */
+  redisUrl?: Secret;
+  failMode: 'open' | 'closed';
 }
 
 export class ConfigError extends Error {
@@ -146,6 +212,25 @@ const EXPECTED: Record<keyof Env, string> = {
   SHED_MAX_RSS_MB: 'a whole number of megabytes (0 = off)',
   SHED_MAX_EVENT_LOOP_UTILIZATION: 'a fraction from 0 to 1 such as 0.98 (0 = off)',
   SHED_RETRY_AFTER_SECONDS: 'a whole number of seconds from 1 to 3600',
+  AUTH_MODE: 'none, apiKey, jwt or apiKey,jwt',
+  API_KEYS: 'a comma-separated list of [name:]key (key at least 16 characters) or [name:]sha256:<64 hex>',
+  API_KEYS_FILE: 'a readable file with one [name:]key or [name:]sha256:<hex> per line, then optional channels= maxTtl= roles= rateLimit=',
+  JWT_JWKS_URL: 'an https:// URL of a JWKS (http:// only for localhost); set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
+  JWT_PUBLIC_KEY: 'a PEM public key (-----BEGIN PUBLIC KEY-----, \\n escapes allowed); set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
+  JWT_SECRET: 'a shared secret of at least 32 characters; set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
+  JWT_ALGORITHMS: `a comma-separated list from ${JWT_ALGORITHMS.join(', ')}; HS* only with JWT_SECRET, the others only with a key or JWKS`,
+  JWT_ISSUER: 'the expected iss claim (required when AUTH_MODE includes jwt)',
+  JWT_AUDIENCE: 'the expected aud claim (required when AUTH_MODE includes jwt)',
+  JWT_CLOCK_SKEW: 'seconds of clock skew tolerated on exp/nbf, 0 to 300',
+  JWT_JWKS_COOLDOWN: 'seconds between JWKS refetches on an unknown kid, 0 to 3600',
+  JWT_IDENTITY_CLAIM: 'a claim name such as sub',
+  JWT_UID_CLAIM: 'a claim name such as uid',
+  JWT_POLICY_CLAIM: 'a claim name such as agora or https://example.com/agora',
+  RATE_LIMIT_MAX: 'a whole number of requests per window, at least 1',
+  RATE_LIMIT_WINDOW: 'a duration such as 60s, 1m or 500ms (bare number: seconds), at least 1 second',
+  RATE_LIMIT_FAIL_MODE: 'open or closed',
+  REDIS_URL: 'a redis:// or rediss:// URL',
+  TRUST_PROXY: 'false, true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
 };
 
 /** Variables that may instead be read from a file named by `<NAME>_FILE` (Docker and Kubernetes secrets). */
@@ -227,6 +312,9 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   const hour = 3600;
 
   return {
+    auth: authConfig(e, env),
+    rateLimit: rateLimitConfig(e, env),
+    trustProxy: trustProxy(e, env),
     appId: e.APP_ID,
     appCertificate: new Secret(e.APP_CERTIFICATE),
     port,
@@ -249,6 +337,124 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
       maxRssMb: Number(e.SHED_MAX_RSS_MB),
       maxEventLoopUtilization: Number(e.SHED_MAX_EVENT_LOOP_UTILIZATION),
       retryAfterSeconds: wholeIn('SHED_RETRY_AFTER_SECONDS', env, e.SHED_RETRY_AFTER_SECONDS, 1, hour),
+    },
+  };
+}
+
+const WINDOW_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function rateLimitConfig(e: Env, env: Record<string, string | undefined>): RateLimitConfig {
+  const max = Number(e.RATE_LIMIT_MAX);
+  if (max < 1) fail('RATE_LIMIT_MAX', env);
+  const [, amount, unit] = /^([0-9]+)([a-z]*)$/.exec(e.RATE_LIMIT_WINDOW) as RegExpExecArray;
+  const windowMs = Number(amount) * (WINDOW_UNITS[unit || 's'] as number);
+  if (windowMs < 1000) fail('RATE_LIMIT_WINDOW', env);
+  let redisUrl: Secret | undefined;
+  if (e.REDIS_URL !== undefined) {
+    if (!URL.canParse(e.REDIS_URL)) fail('REDIS_URL', env);
+    redisUrl = new Secret(e.REDIS_URL);
+  }
+  return { max, windowMs, failMode: e.RATE_LIMIT_FAIL_MODE, ...(redisUrl && { redisUrl }) };
+}
+
+const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(e: Env, env: Record<string, string | undefined>): boolean | number | string[] {
+  const v = e.TRUST_PROXY;
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^[0-9]{1,2}$/.test(v)) return Number(v);
+  const entries = v.split(',').map((x) => x.trim());
+  for (const entry of entries) {
+    if (NAMED_PROXY_RANGES.has(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const badPrefix = prefix !== undefined && (!/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > maxPrefix);
+    if (family === 0 || badPrefix || extra !== undefined) fail('TRUST_PROXY', env);
+  }
+  return entries;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.[0-9.]+$/.test(hostname);
+}
+
+function authConfig(e: Env, env: Record<string, string | undefined>): AuthConfig {
+  const methods = e.AUTH_MODE === 'none' ? [] : (e.AUTH_MODE.split(',') as AuthMethod[]);
+  const apiKeys: ApiKeyEntry[] = [];
+  if (methods.includes('apiKey')) {
+    if (e.API_KEYS !== undefined) {
+      const keys = parseApiKeyLines(e.API_KEYS.split(','), { allowOptions: false });
+      if (!keys.ok) fail('API_KEYS', env);
+      apiKeys.push(...keys.entries);
+    }
+    if (e.API_KEYS_FILE !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(e.API_KEYS_FILE, 'utf8');
+      } catch {
+        fail('API_KEYS_FILE', env);
+      }
+      const keys = parseApiKeyLines(text.split('\n'), { allowOptions: true });
+      if (!keys.ok) {
+        // The line number helps; the line itself may hold a key and is never echoed.
+        throw new ConfigError(`API_KEYS_FILE is invalid at line ${keys.line}: expected ${EXPECTED.API_KEYS_FILE}`);
+      }
+      apiKeys.push(...keys.entries);
+    }
+    if (apiKeys.length === 0) {
+      throw new ConfigError('API_KEYS is missing: AUTH_MODE includes apiKey, so set API_KEYS or API_KEYS_FILE with at least one key');
+    }
+    if (new Set(apiKeys.map((k) => k.id)).size !== apiKeys.length) {
+      throw new ConfigError('API_KEYS is invalid: two keys share a name (or the same key is listed twice)');
+    }
+  }
+  if (!methods.includes('jwt')) return { methods, apiKeys };
+
+  const sources = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((n) => e[n] !== undefined);
+  if (sources.length !== 1) fail(sources[1] ?? 'JWT_JWKS_URL', env);
+  if (e.JWT_ISSUER === undefined) fail('JWT_ISSUER', env);
+  if (e.JWT_AUDIENCE === undefined) fail('JWT_AUDIENCE', env);
+  const key: Pick<JwtConfig, 'jwksUrl' | 'publicKey' | 'secret'> = {};
+  if (e.JWT_JWKS_URL !== undefined) {
+    if (!URL.canParse(e.JWT_JWKS_URL)) fail('JWT_JWKS_URL', env);
+    const url = new URL(e.JWT_JWKS_URL);
+    // Keys fetched over plain http could be swapped by anyone on the path.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) fail('JWT_JWKS_URL', env);
+    key.jwksUrl = url;
+  } else if (e.JWT_PUBLIC_KEY !== undefined) {
+    try {
+      key.publicKey = createPublicKey(e.JWT_PUBLIC_KEY.replaceAll('\\n', '\n'));
+    } catch {
+      fail('JWT_PUBLIC_KEY', env);
+    }
+  } else {
+    key.secret = new Secret(e.JWT_SECRET as string);
+  }
+  // A shared secret and a public key must never be confused: HMAC algorithms go with
+  // JWT_SECRET only, the asymmetric ones with a key or JWKS only.
+  const symmetric = key.secret !== undefined;
+  const defaults: JwtAlgorithm[] = symmetric ? ['HS256'] : ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'];
+  const algorithms = e.JWT_ALGORITHMS === undefined ? defaults : (e.JWT_ALGORITHMS.split(',') as JwtAlgorithm[]);
+  if (!algorithms.every((a) => a.startsWith('HS') === symmetric)) fail('JWT_ALGORITHMS', env);
+  const clockSkewSeconds = Number(e.JWT_CLOCK_SKEW);
+  if (clockSkewSeconds > 300) fail('JWT_CLOCK_SKEW', env);
+  const jwksCooldownSeconds = Number(e.JWT_JWKS_COOLDOWN);
+  if (jwksCooldownSeconds > 3600) fail('JWT_JWKS_COOLDOWN', env);
+  return {
+    methods,
+    apiKeys,
+    jwt: {
+      ...key,
+      algorithms,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      clockSkewSeconds,
+      jwksCooldownSeconds,
+      identityClaim: e.JWT_IDENTITY_CLAIM,
+      uidClaim: e.JWT_UID_CLAIM,
+      policyClaim: e.JWT_POLICY_CLAIM,
     },
   };
 }

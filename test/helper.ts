@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { buildApp, type AppOverrides } from '../src/app.js';
@@ -11,6 +13,28 @@ export const baseEnv = { APP_ID, APP_CERTIFICATE, LOG_LEVEL: 'debug' };
 
 /** Every log line written by any app built in this process, for the leak scan. */
 export const logLines: string[] = [];
+
+/** API keys the tests use; like the certificate, they must never reach a log line. */
+export const API_KEY = 'test-key-0123456789abcdefABCDEF';
+export const OTHER_API_KEY = 'other-key-0123456789abcdefABCDEF';
+export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
+
+/** Values no log line may contain. Tests add the secrets they generate. */
+export const secrets = new Set<string>([APP_CERTIFICATE, API_KEY, OTHER_API_KEY, JWT_SECRET]);
+
+/**
+ * Leak scan, part 1 of 2. tap runs every test file in its own process, so each
+ * process writes what it logged (and the secrets it used) to test/.generated/logs/
+ * when it exits; test/log-scan.ts, run by tap after the whole suite (`tap.after`
+ * in package.json), reads them all and fails the run on any hit.
+ */
+export const LOG_DUMP_DIR = new URL('./.generated/logs/', import.meta.url);
+process.on('exit', () => {
+  mkdirSync(LOG_DUMP_DIR, { recursive: true });
+  const file = basename(process.argv[1] ?? 'unknown');
+  const dump = { file, secrets: [...secrets], lines: logLines };
+  writeFileSync(new URL(`${file}.${process.pid}.json`, LOG_DUMP_DIR), JSON.stringify(dump));
+});
 
 export function logSink(): Writable {
   return new Writable({

@@ -1,15 +1,24 @@
 /**
  * Liveness and readiness state, and the drain. Readiness turns 503 as soon as
  * shutdown begins, so a load balancer stops sending new requests while the
- * instance keeps answering the ones still routed to it.
+ * instance keeps answering the ones still routed to it. Other plugins add named
+ * checks (e.g. the rate-limit store) that readiness reports.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+export interface ReadinessCheck {
+  /** ok; degraded (still serving); failing (this instance should get no traffic). */
+  status: 'ok' | 'degraded' | 'failing';
+  detail: string;
+}
+
 export interface Lifecycle {
   /** True from the first shutdown signal on. */
   draining: boolean;
+  /** Named checks reported by GET /readyz. */
+  checks: Map<string, () => ReadinessCheck>;
   /**
    * Graceful stop: readiness 503 at once, keep serving for `drainMs` (responses
    * carry `Connection: close` so keep-alive clients reconnect elsewhere), then
@@ -28,6 +37,7 @@ declare module 'fastify' {
 async function healthPlugin(app: FastifyInstance) {
   const lifecycle: Lifecycle = {
     draining: false,
+    checks: new Map(),
     async drainAndClose(drainMs) {
       lifecycle.draining = true;
       app.log.info({ drainMs }, 'draining: readiness is 503, still serving');

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { securitySchemes } from '../schemas/security.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; license: string };
 
@@ -64,6 +65,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
         { name: 'health', description: 'Probes for orchestrators and load balancers' },
         { name: 'compat', description: 'Drop-in routes of older token servers (deprecated: use the v1 operations)' },
       ],
+      components: { securitySchemes },
     },
     // Name components after the schemas' $id instead of def-0, def-1, … (every shared schema has one).
     refResolver: { buildLocalReference: (json) => String(json.$id) },

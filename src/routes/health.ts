@@ -30,10 +30,11 @@ export default async function healthRoutes(app: FastifyInstance) {
         operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness probe',
-        description: 'Answers 200 while the instance should receive traffic, 503 from the moment shutdown begins.',
+        description:
+          'Answers 200 while the instance should receive traffic, with the state of its dependencies in `checks`; 503 from the moment shutdown begins, or while a check is failing (e.g. the shared rate-limit store is down and RATE_LIMIT_FAIL_MODE=closed).',
         response: {
           200: ref(ReadinessSchema),
-          503: errorResponse('Shutting down: send traffic elsewhere', { statusCode: 503, code: 'DRAINING', message: 'shutting down' }),
+          503: errorResponse('Shutting down, or a dependency is failing: send traffic elsewhere', { statusCode: 503, code: 'DRAINING', message: 'shutting down' }),
         },
       },
     },
@@ -41,7 +42,13 @@ export default async function healthRoutes(app: FastifyInstance) {
       if (app.lifecycle.draining) {
         throw new HttpError(503, 'DRAINING', 'shutting down', { headers: { 'retry-after': '5' } });
       }
-      return { status: 'ready' as const };
+      const checks = Object.fromEntries([...app.lifecycle.checks].map(([name, check]) => [name, check()]));
+      const failing = Object.entries(checks).filter(([, c]) => c.status === 'failing');
+      if (failing.length > 0) {
+        const message = failing.map(([name, c]) => `${name}: ${c.detail}`).join('; ');
+        throw new HttpError(503, 'NOT_READY', message, { headers: { 'retry-after': '5' } });
+      }
+      return { status: 'ready' as const, checks };
     },
   );
 }

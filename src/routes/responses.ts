@@ -17,29 +17,47 @@ const error = (description: string, sample: Sample) => ({
   },
 });
 
-/** Error statuses every token route can return, all in the one error shape. */
-export const tokenErrorResponses = {
+/** Statuses of every minting route, whatever carries its input. */
+const mintErrorResponses = {
   400: error('Invalid input; the message and `field` name what is wrong', {
     statusCode: 400,
     code: 'VALIDATION_ERROR',
     message: 'body/expireSeconds must be <= 86400',
     field: 'expireSeconds',
   }),
+  401: error('Missing or invalid credentials (with a WWW-Authenticate header)', {
+    statusCode: 401,
+    code: 'MISSING_CREDENTIALS',
+    message: 'credentials are required: Authorization: Bearer <credential>',
+  }),
+  403: error("Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which", {
+    statusCode: 403,
+    code: 'CHANNEL_NOT_ALLOWED',
+    message: 'this caller may not mint tokens for channel "vip"',
+    field: 'channelName',
+  }),
+  429: error('Rate limit exceeded; see Retry-After and the RateLimit-* headers', {
+    statusCode: 429,
+    code: 'RATE_LIMITED',
+    message: 'rate limit of 600 requests per window exceeded; retry in 42 seconds',
+  }),
+  500: error('Unexpected failure (message masked)', { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal Server Error' }),
+  503: error(
+    'Overloaded, shutting down, or signing keys / the shared rate-limit store unreachable (`code` says which): retry after `Retry-After` seconds (another replica may answer at once)',
+    { statusCode: 503, code: 'OVERLOADED', message: 'server overloaded (event loop delay); retry later or elsewhere' },
+  ),
+};
+
+/** Error statuses every token route with a JSON body can return, all in the one error shape. */
+export const tokenErrorResponses = {
+  ...mintErrorResponses,
   413: error('Body larger than the limit', { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'Request body is too large' }),
   415: error('Content-Type is not application/json', { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Media Type' }),
-  500: error('Unexpected failure (message masked)', { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal Server Error' }),
-  503: error('Overloaded or shutting down: retry after `Retry-After` seconds (another replica may answer at once)', {
-    statusCode: 503,
-    code: 'OVERLOADED',
-    message: 'server overloaded (event loop delay); retry later or elsewhere',
-  }),
 };
 
 /** Error statuses of GET routes whose input is all in the path or query. */
-export const getErrorResponses = {
-  400: tokenErrorResponses[400],
-  500: tokenErrorResponses[500],
-  503: tokenErrorResponses[503],
-};
+export const getErrorResponses = mintErrorResponses;
+
+export { mintSecurity } from '../schemas/security.js';
 
 export { error as errorResponse };

@@ -63,7 +63,7 @@ function expireSeconds(l: TtlLimits) {
     minimum: 1,
     maximum: l.ttlMax,
     default: l.ttlDefault,
-    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}.`,
+    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}; when absent, the default or the caller's own cap, whichever is lower.`,
     examples: [3600],
   });
 }

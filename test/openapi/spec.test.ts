@@ -154,7 +154,7 @@ t.test('every operation carries what a generator needs', async (t) => {
     }
   }
   for (const o of v1) {
-    t.match(Object.keys(o.op.responses), ['200', '400', '413', '415', '500'], `${o.op.operationId}: body errors documented`);
+    t.match(Object.keys(o.op.responses), ['200', '400', '401', '403', '413', '415', '429', '500', '503'], `${o.op.operationId}: body and auth errors documented`);
   }
 });
 

@@ -125,7 +125,10 @@ t.test('CORS: any origin by default, a list when configured, preflight works', a
 t.test('health and readiness', async (t) => {
   const app = await build(t);
   t.same((await app.inject('/healthz')).json(), { status: 'ok' });
-  t.same((await app.inject('/readyz')).json(), { status: 'ready' });
+  t.same((await app.inject('/readyz')).json(), {
+    status: 'ready',
+    checks: { rateLimitStore: { status: 'ok', detail: 'memory: limits are per instance' } },
+  });
   app.lifecycle.draining = true;
   const draining = await app.inject('/readyz');
   t.equal(draining.statusCode, 503);

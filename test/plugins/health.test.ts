@@ -8,7 +8,7 @@ t.test('liveness and readiness while running', async (t) => {
   t.same(live.json(), { status: 'ok' });
   const ready = await app.inject({ url: '/readyz' });
   t.equal(ready.statusCode, 200);
-  t.same(ready.json(), { status: 'ready' });
+  t.same(ready.json(), { status: 'ready', checks: { rateLimitStore: { status: 'ok', detail: 'memory: limits are per instance' } } });
   t.not(ready.headers.connection, 'close');
 });
 

@@ -4,7 +4,7 @@
  * agora-token-service (007 by default here). Same URLs, same response keys, but
  * Agora's input rules are enforced and failures use the one error shape.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from '../../schemas/compat.js';
 import type { Role } from '../../tokens/mint.js';
 import { TokenInputError, checkChannelName, checkLifetime, parseLifetime, parseUid } from '../../tokens/rules.js';
-import { getErrorResponses, tokenErrorResponses } from '../responses.js';
+import { getErrorResponses, mintSecurity, tokenErrorResponses } from '../responses.js';
 
 const toRole = (role: string | undefined): Role => (role === 'publisher' ? 'publisher' : 'subscriber');
 
@@ -46,8 +46,9 @@ const compat = (operationId: string, summary: string, description: string) => ({
 export default async function compatRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tokens = app.tokens;
+  // Absent: the guarded minter applies TOKEN_TTL_DEFAULT within the caller's cap.
   const lifetime = (text: string | undefined, field: string) =>
-    text === undefined ? tokens.ttlDefault : parseLifetime(text, tokens.maxTtl, field);
+    text === undefined ? undefined : parseLifetime(text, tokens.maxTtl, field);
 
   app.get(
     '/access_token',
@@ -60,18 +61,19 @@ export default async function compatRoutes(fastify: FastifyInstance) {
           'Drop-in for the classic Express tutorial. Mints a version 006 RTC token; `uid` absent or 0 is the wildcard. Superseded by POST /v1/tokens/rtc.',
         ),
         querystring: SeedQuerySchema,
+        security: mintSecurity,
         response: { 200: ref(LegacyTokenResponseSchema), ...getErrorResponses },
       },
     },
     async (request) => {
       const q = request.query;
-      const minted = tokens.rtc({
+      const minted = request.mint.rtc({
         channelName: q.channelName,
         uid: q.uid === undefined || q.uid === '' ? 0 : parseUid(q.uid),
         role: toRole(q.role),
         expireSeconds: lifetime(q.expireTime, 'expireTime'),
         version: '006',
-      });
+      }, { expireSeconds: 'expireTime' });
       return { token: minted.token };
     },
   );
@@ -99,18 +101,19 @@ export default async function compatRoutes(fastify: FastifyInstance) {
         ),
         params: RtcPathSchema,
         querystring: CompatQuerySchema,
+        security: mintSecurity,
         response: { 200: ref(LegacyRtcResponseSchema), ...getErrorResponses },
       },
     },
     async (request) => {
       const p = request.params;
-      const minted = tokens.rtc({
+      const minted = request.mint.rtc({
         channelName: p.channelName,
         ...identity(p.tokenType, p.uid, 'uid'),
         role: toRole(p.role),
         expireSeconds: lifetime(request.query.expiry, 'expiry'),
         version: request.query.version ?? '007',
-      });
+      }, { userAccount: 'uid', expireSeconds: 'expiry' });
       return { rtcToken: minted.token };
     },
   );
@@ -127,17 +130,18 @@ export default async function compatRoutes(fastify: FastifyInstance) {
         ),
         params: RtmPathSchema,
         querystring: CompatQuerySchema,
+        security: mintSecurity,
         response: { 200: ref(LegacyRtmResponseSchema), ...getErrorResponses },
       },
     },
     async (request) => {
       // "0" is the RTC wildcard, never an RTM user (as the Go service decides too).
       if (request.params.uid === '0') throw new TokenInputError('uid', 'must be an RTM user id, not the RTC wildcard 0');
-      const minted = tokens.rtm({
+      const minted = request.mint.rtm({
         userId: request.params.uid,
         expireSeconds: lifetime(request.query.expiry, 'expiry'),
         version: request.query.version ?? '007',
-      });
+      }, { userId: 'uid', expireSeconds: 'expiry' });
       return { rtmToken: minted.token };
     },
   );
@@ -150,21 +154,23 @@ export default async function compatRoutes(fastify: FastifyInstance) {
     ),
     params: RtePathSchema,
     querystring: CompatQuerySchema,
+    security: mintSecurity,
     response: { 200: ref(LegacyRteResponseSchema), ...getErrorResponses },
   };
   const rteHandler = async (request: {
+    mint: FastifyRequest['mint'];
     params: { channelName: string; role: string; tokenType: 'uid' | 'userAccount'; rtcuid: string; rtmuid?: string | undefined };
     query: { expiry?: string | undefined; version?: '006' | '007' | undefined };
   }) => {
     const p = request.params;
-    const minted = tokens.rtcRtm({
+    const minted = request.mint.rtcRtm({
       channelName: p.channelName,
       ...identity(p.tokenType, p.rtcuid, 'rtcuid'),
       rtmUserId: p.rtmuid,
       role: toRole(p.role),
       expireSeconds: lifetime(request.query.expiry, 'expiry'),
       version: request.query.version ?? '007',
-    });
+    }, { uid: 'rtcuid', userAccount: 'rtcuid', userId: 'rtmuid', expireSeconds: 'expiry' });
     return { rtcToken: minted.rtcToken, rtmToken: minted.rtmToken };
   };
   app.get('/rte/:channelName/:role/:tokenType/:rtcuid', { config: { noStore: true }, schema: rteSchema }, rteHandler);
@@ -181,11 +187,12 @@ export default async function compatRoutes(fastify: FastifyInstance) {
       schema: {
         ...compat('legacyChatAppToken', 'Go service: Chat app token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
         querystring: ChatQuerySchema,
+        security: mintSecurity,
         response: { 200: ref(LegacyChatResponseSchema), ...getErrorResponses },
       },
     },
     async (request) => {
-      const minted = tokens.chat({ expireSeconds: lifetime(request.query.expiry, 'expiry') });
+      const minted = request.mint.chat({ expireSeconds: lifetime(request.query.expiry, 'expiry') }, { expireSeconds: 'expiry' });
       return { chatToken: minted.token };
     },
   );
@@ -198,11 +205,15 @@ export default async function compatRoutes(fastify: FastifyInstance) {
         ...compat('legacyChatUserToken', 'Go service: Chat user token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
         params: ChatPathSchema,
         querystring: ChatQuerySchema,
+        security: mintSecurity,
         response: { 200: ref(LegacyChatResponseSchema), ...getErrorResponses },
       },
     },
     async (request) => {
-      const minted = tokens.chat({ userId: request.params.chatid, expireSeconds: lifetime(request.query.expiry, 'expiry') });
+      const minted = request.mint.chat(
+        { userId: request.params.chatid, expireSeconds: lifetime(request.query.expiry, 'expiry') },
+        { userId: 'chatid', expireSeconds: 'expiry' },
+      );
       return { chatToken: minted.token };
     },
   );
@@ -218,25 +229,27 @@ export default async function compatRoutes(fastify: FastifyInstance) {
           'Drop-in for the Go service POST /getToken. Version 007. Superseded by the POST /v1/tokens/* operations.',
         ),
         body: ref(GetTokenRequestSchema),
+        security: mintSecurity,
         response: { 200: ref(LegacyTokenResponseSchema), ...tokenErrorResponses },
       },
     },
     async (request) => {
       const b = request.body;
-      const expireSeconds = b.expire === undefined || b.expire === 0 ? tokens.ttlDefault : b.expire;
+      const expireSeconds = b.expire === undefined || b.expire === 0 ? undefined : b.expire;
       // Checked here too so that errors name this body's fields, not the v1 ones.
-      checkLifetime(expireSeconds, tokens.maxTtl, 'expire');
+      if (expireSeconds !== undefined) checkLifetime(expireSeconds, tokens.maxTtl, 'expire');
       const version = '007' as const;
+      const names = { channelName: 'channel', uid: 'uid', userAccount: 'uid', userId: 'uid', expireSeconds: 'expire' };
       if (b.tokenType === 'chat') {
-        return { token: tokens.chat({ userId: b.uid || undefined, expireSeconds }).token };
+        return { token: request.mint.chat({ userId: b.uid || undefined, expireSeconds }, names).token };
       }
       if (!b.uid) throw new TokenInputError('uid', 'is required');
-      if (b.tokenType === 'rtm') return { token: tokens.rtm({ userId: b.uid, expireSeconds, version }).token };
+      if (b.tokenType === 'rtm') return { token: request.mint.rtm({ userId: b.uid, expireSeconds, version }, names).token };
       if (b.channel === undefined) throw new TokenInputError('channel', 'is required');
       checkChannelName(b.channel, 'channel');
       // As the Go service: a decimal uid is an integer uid, anything else an account.
       const id = /^[0-9]+$/.test(b.uid) ? { uid: parseUid(b.uid) } : { userAccount: b.uid };
-      return { token: tokens.rtc({ channelName: b.channel, ...id, role: toRole(b.role), expireSeconds, version }).token };
+      return { token: request.mint.rtc({ channelName: b.channel, ...id, role: toRole(b.role), expireSeconds, version }, names).token };
     },
   );
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import type { TokenSchemas } from '../../schemas/tokens.js';
-import { tokenErrorResponses } from '../responses.js';
+import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
 
 export interface V1TokenRoutesOptions {
@@ -10,12 +10,11 @@ export interface V1TokenRoutesOptions {
 }
 
 const EXPIRY_NOTE =
-  'Lifetimes are seconds from now (never unix timestamps) and capped by the server. ' +
+  'Lifetimes are seconds from now (never unix timestamps), capped by the server and by the caller\'s own limit. ' +
   'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
 
 export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas: s }: V1TokenRoutesOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tokens = app.tokens;
 
   app.post(
     '/rtc',
@@ -27,6 +26,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         summary: 'Mint an RTC token',
         description: `An RTC (video/voice) token for one channel and one user (uid or userAccount). ${EXPIRY_NOTE}`,
         body: ref(s.RtcTokenRequestSchema),
+        security: mintSecurity,
         response: { 200: ref(s.RtcTokenResponseSchema), ...tokenErrorResponses },
       },
     },
@@ -37,11 +37,11 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         uid: b.uid,
         userAccount: b.userAccount,
         role: b.role ?? 'subscriber',
-        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        expireSeconds: b.expireSeconds,
         privilegeExpireSeconds: b.privilegeExpireSeconds,
         version: b.version ?? '007',
       };
-      const minted = tokens.rtc(input);
+      const minted = request.mint.rtc(input);
       return {
         token: minted.token,
         version: minted.version,
@@ -63,14 +63,15 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         summary: 'Mint an RTM token',
         description: `An RTM (signaling) login token for one user id. ${EXPIRY_NOTE}`,
         body: ref(s.RtmTokenRequestSchema),
+        security: mintSecurity,
         response: { 200: ref(s.RtmTokenResponseSchema), ...tokenErrorResponses },
       },
     },
     async (request) => {
       const b = request.body;
-      const minted = tokens.rtm({
+      const minted = request.mint.rtm({
         userId: b.userId,
-        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        expireSeconds: b.expireSeconds,
         version: b.version ?? '007',
       });
       return { token: minted.token, version: minted.version, userId: b.userId, ...timestamps(minted) };
@@ -89,6 +90,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
           'Both tokens a typical app needs, in one call. By default two tokens; with `combined: true` (007 only) ONE token ' +
           `carrying both services, returned in both fields. ${EXPIRY_NOTE}`,
         body: ref(s.RtcRtmTokenRequestSchema),
+        security: mintSecurity,
         response: { 200: ref(s.RtcRtmTokenResponseSchema), ...tokenErrorResponses },
       },
     },
@@ -100,12 +102,12 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         userAccount: b.userAccount,
         rtmUserId: b.rtmUserId,
         role: b.role ?? 'subscriber',
-        expireSeconds: b.expireSeconds ?? tokens.ttlDefault,
+        expireSeconds: b.expireSeconds,
         privilegeExpireSeconds: b.privilegeExpireSeconds,
         version: b.version ?? '007',
         combined: b.combined ?? false,
       };
-      const minted = tokens.rtcRtm(input);
+      const minted = request.mint.rtcRtm(input);
       return {
         rtcToken: minted.rtcToken,
         rtmToken: minted.rtmToken,
@@ -130,12 +132,13 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         summary: 'Mint an Agora Chat token',
         description: `A Chat user token (with userId) or app token (without). Always version 007. ${EXPIRY_NOTE}`,
         body: ref(s.ChatTokenRequestSchema),
+        security: mintSecurity,
         response: { 200: ref(s.ChatTokenResponseSchema), ...tokenErrorResponses },
       },
     },
     async (request) => {
       const b = request.body;
-      const minted = tokens.chat({ userId: b.userId, expireSeconds: b.expireSeconds ?? tokens.ttlDefault });
+      const minted = request.mint.chat({ userId: b.userId, expireSeconds: b.expireSeconds });
       return {
         token: minted.token,
         version: '007' as const,

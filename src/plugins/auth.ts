@@ -1,0 +1,112 @@
+/**
+ * Authentication: who is calling. Runs on the routes that declare `security`
+ * (the minting routes) and sets `request.caller`.
+ *
+ * Resolution (onRequest) and refusal (preParsing) are two steps on purpose: the
+ * rate limiter runs between them, so a flood of bad credentials is limited per
+ * client IP before any 401 is sent, and a good caller is limited per identity.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { findApiKey, type ApiKeyEntry } from '../auth/api-keys.js';
+import { AuthFailure, createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
+import { OPEN_GRANTS, type Caller, type Grants } from '../auth/policy.js';
+import type { AuthConfig } from '../config.js';
+import { HttpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller on routes that declare `security`; null elsewhere. */
+    caller: Caller | null;
+  }
+}
+
+const REALM = 'agora-token-server';
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+const ANONYMOUS: Caller = { id: 'anonymous', method: 'none', grants: OPEN_GRANTS };
+const failures = new WeakMap<FastifyRequest, HttpError>();
+
+/** True on routes that declare a security requirement (see src/schemas/security.ts). */
+export function requiresCredentials(request: FastifyRequest): boolean {
+  const schema = request.routeOptions.schema as { security?: unknown[] } | undefined;
+  return (schema?.security?.length ?? 0) > 0;
+}
+
+function keyGrants(key: ApiKeyEntry): Grants {
+  const { channels, maxTtl, roles, rateLimit } = key.limits;
+  return { ...OPEN_GRANTS, channels, maxTtl, rateLimit, publisher: roles === undefined || roles.includes('publisher') };
+}
+
+function unauthorized(code: string, message: string, bearerError?: 'invalid_token' | 'invalid_request'): HttpError {
+  // RFC 6750: no error attribute when the request carried no credential at all.
+  const challenge = bearerError
+    ? `Bearer realm="${REALM}", error="${bearerError}", error_description="${message.replaceAll('"', "'")}"`
+    : `Bearer realm="${REALM}"`;
+  return new HttpError(401, code, message, { headers: { 'www-authenticate': challenge } });
+}
+
+function fromAuthFailure(err: AuthFailure, request: FastifyRequest): HttpError {
+  if (err.status === 401) return unauthorized(err.code, err.message, 'invalid_token');
+  if (err.status === 503) {
+    request.log.warn({ code: err.code }, 'JWT signing keys could not be fetched');
+    return new HttpError(503, err.code, err.message, { headers: { 'retry-after': '5' } });
+  }
+  return new HttpError(err.status, err.code, err.message);
+}
+
+async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
+  const apiKeys = opts.methods.includes('apiKey');
+  const verifyJwt: JwtVerifier | undefined = opts.jwt && createJwtVerifier(opts.jwt);
+  if (opts.methods.length === 0) {
+    app.log.warn('AUTH_MODE=none: anyone who can reach this server can mint tokens; set AUTH_MODE=apiKey or jwt');
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Caller> {
+    if (opts.methods.length === 0) return ANONYMOUS;
+    const header = request.headers.authorization;
+    const xApiKey = request.headers['x-api-key'];
+    if (header !== undefined && xApiKey !== undefined) {
+      throw unauthorized('AMBIGUOUS_CREDENTIALS', 'send one credential: Authorization or X-API-Key, not both', 'invalid_request');
+    }
+    if (xApiKey !== undefined) {
+      if (!apiKeys) throw unauthorized('INVALID_CREDENTIALS', 'API keys are not accepted by this server', 'invalid_request');
+      return apiKeyCaller(String(xApiKey));
+    }
+    if (header === undefined) throw unauthorized('MISSING_CREDENTIALS', 'credentials are required: Authorization: Bearer <credential>');
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match) throw unauthorized('INVALID_CREDENTIALS', 'use the Bearer scheme: Authorization: Bearer <credential>', 'invalid_request');
+    const credential = match[1] as string;
+    if (verifyJwt && (JWT_SHAPE.test(credential) || !apiKeys)) return verifyJwt(credential);
+    return apiKeyCaller(credential);
+  }
+
+  function apiKeyCaller(presented: string): Caller {
+    const key = findApiKey(opts.apiKeys, presented);
+    if (!key) throw unauthorized('INVALID_CREDENTIALS', 'the API key is not valid', 'invalid_token');
+    return { id: key.id, method: 'apiKey', grants: keyGrants(key) };
+  }
+
+  app.decorateRequest('caller', null);
+
+  app.addHook('onRequest', async (request) => {
+    if (!requiresCredentials(request)) return;
+    try {
+      request.caller = await authenticate(request);
+      // The request-log line names the caller (key name or JWT subject; never a credential).
+      if (request.caller.method !== 'none') request.callerId = request.caller.id;
+    } catch (err) {
+      // authenticate() throws HttpError itself, and passes on the verifier's AuthFailure.
+      failures.set(request, err instanceof AuthFailure ? fromAuthFailure(err, request) : (err as HttpError));
+    }
+  });
+
+  app.addHook('preParsing', async (request) => {
+    const failure = failures.get(request);
+    if (failure) {
+      request.log.info({ code: failure.code, status: failure.statusCode }, 'credentials refused');
+      throw failure;
+    }
+  });
+}
+
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['errors', 'request-log'] });

@@ -1,0 +1,32 @@
+/**
+ * Security headers for a JSON API (@fastify/helmet), with one exception: Swagger
+ * UI under /docs gets a Content-Security-Policy that lets its own scripts,
+ * styles and images load — and nothing from elsewhere.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import helmet from '@fastify/helmet';
+
+/** A JSON response needs to load nothing and be framed by nobody. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Swagger UI: own scripts only; React sets inline styles; the logo and icons are data: URIs. */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+const DOCS_PREFIX = '/docs';
+
+async function securityPlugin(app: FastifyInstance) {
+  await app.register(helmet, {
+    // Set below, per path.
+    contentSecurityPolicy: false,
+    // Token responses are fetched cross-origin by browser apps (CORS decides who may read them).
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.url.split('?')[0] as string;
+    const docs = path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
+    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+  });
+}
+
+export default fp(securityPlugin, { name: 'security', fastify: '5.x' });

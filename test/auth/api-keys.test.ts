@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import t from 'tap';
+import { findApiKey, parseApiKeyLines, sha256 } from '../../src/auth/api-keys.js';
+import { loadConfig } from '../../src/config.js';
+import { decode007 } from '../../src/tokens/decode.js';
+import { API_KEY, OTHER_API_KEY, baseEnv, build, logLines, secrets } from '../helper.js';
+
+const WRONG_KEY = 'wrong-key-0123456789abcdefABCDEF';
+const FILE_KEY = 'file-key-0123456789abcdefABCDEFxyz';
+const LIMITED_KEY = 'limited-key-0123456789abcdefABCDEF';
+secrets.add(WRONG_KEY).add(FILE_KEY).add(LIMITED_KEY);
+
+const rtc = (headers: Record<string, string>, payload: Record<string, unknown> = { channelName: 'room-1', uid: 7 }) => ({
+  method: 'POST' as const,
+  url: '/v1/tokens/rtc',
+  headers,
+  payload,
+});
+
+t.test('parsing key lines', async (t) => {
+  const ok = parseApiKeyLines(
+    ['# comment', '', `ops:${API_KEY}`, `sha256:${sha256(OTHER_API_KEY).toString('hex')}`, `  app:${LIMITED_KEY}   channels=room-*,lobby maxTtl=600 roles=subscriber rateLimit=5  `],
+    { allowOptions: true },
+  );
+  t.ok(ok.ok);
+  if (!ok.ok) return;
+  t.same(ok.entries.map((e) => e.id), ['ops', `key-${sha256(OTHER_API_KEY).toString('hex').slice(0, 8)}`, 'app']);
+  t.same(ok.entries[2]?.limits, { channels: ['room-*', 'lobby'], maxTtl: 600, roles: ['subscriber'], rateLimit: 5 });
+  t.same(ok.entries[0]?.digest, sha256(API_KEY), 'only the digest is kept');
+
+  const bad = (lines: string[], allowOptions = true) => parseApiKeyLines(lines, { allowOptions });
+  t.same(bad(['ok:' + API_KEY, 'short']), { ok: false, line: 2 }, 'keys shorter than 16 characters are refused');
+  t.same(bad(['a:b:' + API_KEY]), { ok: false, line: 1 }, 'a key may not contain ":"');
+  t.same(bad(['sha256:abcd']), { ok: false, line: 1 }, 'a digest is 64 hex digits');
+  t.same(bad([`${API_KEY} maxTtl=0`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} maxTtl=86401`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} roles=admin`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} rateLimit=-1`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} channels=bad/name`]), { ok: false, line: 1 }, 'channel patterns use Agora characters');
+  t.same(bad([`${API_KEY} colour=blue`]), { ok: false, line: 1 }, 'unknown options are refused');
+  t.same(bad([`${API_KEY} maxTtl=`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} =600`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} maxTtl=600`], false), { ok: false, line: 1 }, 'API_KEYS takes no options');
+});
+
+t.test('finding a key compares digests', async (t) => {
+  const parsed = parseApiKeyLines([`a:${API_KEY}`, `b:${OTHER_API_KEY}`], { allowOptions: false });
+  const entries = parsed.ok ? parsed.entries : [];
+  t.equal(findApiKey(entries, OTHER_API_KEY)?.id, 'b');
+  t.equal(findApiKey(entries, WRONG_KEY), undefined);
+  t.equal(findApiKey(entries, ''), undefined);
+});
+
+t.test('config: API key variables', async (t) => {
+  const load = (env: Record<string, string>) => () => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', ...env });
+  t.throws(load({}), { message: /^API_KEYS is missing: AUTH_MODE includes apiKey/ });
+  t.throws(load({ API_KEYS: 'short' }), { message: /^API_KEYS is invalid: expected/ });
+  t.throws(load({ API_KEYS: `a:${API_KEY},a:${OTHER_API_KEY}` }), { message: /share a name/ });
+  t.throws(load({ API_KEYS_FILE: '/nonexistent/keys' }), { message: /^API_KEYS_FILE is invalid: expected/ });
+  const dir = t.testdir({ keys: `# keys\nok:${API_KEY}\nbad line ${WRONG_KEY}\n` });
+  let message = '';
+  try {
+    load({ API_KEYS_FILE: join(dir, 'keys') })();
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  t.match(message, /^API_KEYS_FILE is invalid at line 3: expected/);
+  t.notMatch(message, WRONG_KEY, 'the offending line is never echoed');
+  t.notMatch(message, API_KEY);
+  t.throws(load({ AUTH_MODE: 'apikey' }), { message: /^AUTH_MODE is invalid/ });
+  const cfg = loadConfig({ ...baseEnv, API_KEYS: `a:${API_KEY}` });
+  t.same(cfg.auth, { methods: [], apiKeys: [] }, 'AUTH_MODE=none ignores API_KEYS');
+});
+
+t.test('AUTH_MODE=apiKey', async (t) => {
+  const dir = t.testdir({
+    keys: [
+      `# plaintext is not needed: digests work`,
+      `backend:sha256:${sha256(FILE_KEY).toString('hex')}`,
+      `limited:${LIMITED_KEY} channels=room-*,lobby maxTtl=600 roles=subscriber rateLimit=4`,
+    ].join('\n'),
+  });
+  const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS: `ops:${API_KEY}`, API_KEYS_FILE: join(dir, 'keys') });
+
+  t.test('missing credentials: 401 with a bare Bearer challenge', async (t) => {
+    const res = await app.inject(rtc({}));
+    t.equal(res.statusCode, 401);
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="agora-token-server"');
+    t.match(res.json(), { statusCode: 401, error: 'Unauthorized', code: 'MISSING_CREDENTIALS', requestId: String });
+  });
+
+  t.test('wrong key: 401 invalid_token, in either header', async (t) => {
+    for (const headers of [{ authorization: `Bearer ${WRONG_KEY}` }, { 'x-api-key': WRONG_KEY }] as Record<string, string>[]) {
+      const res = await app.inject(rtc(headers));
+      t.equal(res.statusCode, 401);
+      t.match(res.headers['www-authenticate'], /^Bearer realm="agora-token-server", error="invalid_token"/);
+      t.equal(res.json().code, 'INVALID_CREDENTIALS');
+    }
+  });
+
+  t.test('malformed or ambiguous credentials', async (t) => {
+    const basic = await app.inject(rtc({ authorization: 'Basic dXNlcjpwYXNz' }));
+    t.equal(basic.statusCode, 401);
+    t.match(basic.headers['www-authenticate'], /error="invalid_request"/);
+    const both = await app.inject(rtc({ authorization: `Bearer ${API_KEY}`, 'x-api-key': API_KEY }));
+    t.equal(both.statusCode, 401);
+    t.equal(both.json().code, 'AMBIGUOUS_CREDENTIALS');
+  });
+
+  t.test('right key: a token, in either header, plaintext or hashed', async (t) => {
+    for (const headers of [{ authorization: `Bearer ${API_KEY}` }, { 'x-api-key': API_KEY }, { authorization: `bearer ${FILE_KEY}` }] as Record<string, string>[]) {
+      const res = await app.inject(rtc(headers, { channelName: 'anything', uid: 0, role: 'publisher', expireSeconds: 7200 }));
+      t.equal(res.statusCode, 200, JSON.stringify(headers).slice(2, 16));
+      const d = decode007(res.json().token);
+      t.equal(d.services[0]?.channelName, 'anything');
+      t.equal(d.services[0]?.uid, '', 'keys without limits may mint the wildcard uid');
+      t.same(Object.keys(d.services[0]?.privileges ?? {}), ['1', '2', '3', '4'], 'publisher privileges');
+      t.equal(d.expire, 7200);
+    }
+  });
+
+  t.test('per-key limits', async (t) => {
+    const h = { 'x-api-key': LIMITED_KEY };
+    const ok = await app.inject(rtc(h, { channelName: 'room-9', uid: 5 }));
+    t.equal(ok.statusCode, 200);
+    t.equal(decode007(ok.json().token).expire, 600, 'no lifetime asked: the default, capped at the key maxTtl');
+    const channel = await app.inject(rtc(h, { channelName: 'vip', uid: 5 }));
+    t.match(channel.json(), { statusCode: 403, error: 'Forbidden', code: 'CHANNEL_NOT_ALLOWED', field: 'channelName' });
+    const role = await app.inject(rtc(h, { channelName: 'lobby', uid: 5, role: 'publisher' }));
+    t.match(role.json(), { statusCode: 403, code: 'ROLE_NOT_ALLOWED', field: 'role' });
+    const ttl = await app.inject({ method: 'GET', url: '/rtc/lobby/subscriber/uid/5?expiry=601', headers: h });
+    t.match(ttl.json(), { statusCode: 403, code: 'TTL_ABOVE_CALLER_CAP', field: 'expiry' }, 'compat routes apply the same limits');
+    const limited = await app.inject(rtc(h, { channelName: 'lobby', uid: 5 }));
+    t.equal(limited.statusCode, 429, 'rateLimit=4 for this key (5th request)');
+    t.equal(limited.headers['ratelimit-limit'], '4');
+    const others = await app.inject(rtc({ 'x-api-key': API_KEY }));
+    t.equal(others.statusCode, 200, 'other keys have their own budget');
+    t.equal(others.headers['ratelimit-limit'], '600');
+  });
+
+  t.test('audit lines name the key, never the key itself or the token', async (t) => {
+    const audits = logLines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
+    t.ok(audits.some((a) => a.caller === 'backend' && a.auth === 'apiKey' && a.decision === 'allowed'));
+    const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.route === '/v1/tokens/rtc');
+    t.ok(requests.some((l) => l.callerId === 'backend'), 'the request line names the caller');
+    t.ok(requests.some((l) => l.statusCode === 401 && l.callerId === undefined), 'and no caller when refused');
+    t.ok(audits.some((a) => a.caller === 'limited' && a.decision === 'denied' && a.code === 'CHANNEL_NOT_ALLOWED'));
+    t.notOk(logLines.some((l) => l.includes('007eJ')), 'no token in any line');
+  });
+
+  t.test('HEAD on a minting GET route is guarded too', async (t) => {
+    t.equal((await app.inject({ method: 'HEAD', url: '/rtm/alice' })).statusCode, 401);
+    t.equal((await app.inject({ method: 'HEAD', url: '/rtm/alice', headers: { 'x-api-key': API_KEY } })).statusCode, 200);
+  });
+
+  t.test('routes without security need no key', async (t) => {
+    t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+    t.equal((await app.inject({ method: 'GET', url: '/ping' })).statusCode, 200);
+  });
+});
+
+t.test('X-API-Key on a JWT-only server is refused', async (t) => {
+  const app = await build(t, { AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' });
+  const res = await app.inject(rtc({ 'x-api-key': API_KEY }));
+  t.equal(res.statusCode, 401);
+  t.equal(res.json().message, 'API keys are not accepted by this server');
+});

@@ -1,0 +1,80 @@
+import t from 'tap';
+import { BODY_LIMIT, REQUEST_TIMEOUT_MS, serverOptions } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { API_CSP, DOCS_CSP } from '../../src/plugins/security.js';
+import { baseEnv, build, logLines } from '../helper.js';
+
+t.test('security headers on API responses', async (t) => {
+  const app = await build(t);
+  for (const res of [
+    await app.inject({ method: 'POST', url: '/v1/tokens/rtm', payload: { userId: 'alice' } }),
+    await app.inject({ method: 'GET', url: '/healthz' }),
+    await app.inject({ method: 'GET', url: '/nowhere' }),
+  ]) {
+    t.equal(res.headers['content-security-policy'], API_CSP);
+    t.equal(res.headers['x-content-type-options'], 'nosniff');
+    t.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+    t.equal(res.headers['referrer-policy'], 'no-referrer');
+    t.match(res.headers['strict-transport-security'], /^max-age=/);
+    t.notOk('x-powered-by' in res.headers, 'no x-powered-by');
+  }
+});
+
+t.test('Swagger UI gets a CSP that lets it load its own assets', async (t) => {
+  const app = await build(t);
+  const page = await app.inject({ method: 'GET', url: '/docs/' });
+  t.equal(page.statusCode, 200);
+  t.equal(page.headers['content-security-policy'], DOCS_CSP);
+  t.match(DOCS_CSP, /script-src 'self';/);
+  t.notMatch(DOCS_CSP, /unsafe-eval/);
+  t.notMatch(page.body, /<script>/, 'the page has no inline script that the CSP would block');
+  const asset = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+  t.equal(asset.statusCode, 200);
+  t.equal(asset.headers['content-security-policy'], DOCS_CSP);
+  t.equal((await app.inject({ method: 'GET', url: '/docsx' })).headers['content-security-policy'], API_CSP, 'only /docs and below');
+});
+
+t.test('the OpenAPI document declares the security schemes on every minting route', async (t) => {
+  const app = await build(t);
+  const spec = app.swagger() as unknown as { components: { securitySchemes: Record<string, unknown> }; paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>> };
+  t.same(Object.keys(spec.components.securitySchemes).sort(), ['apiKeyHeader', 'bearerAuth']);
+  t.match(spec.components.securitySchemes.apiKeyHeader, { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  t.match(spec.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' });
+  let minting = 0;
+  for (const [path, ops] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const mints = path.startsWith('/v1/tokens') || !['/healthz', '/readyz', '/ping'].includes(path);
+      if (!mints) {
+        t.equal(op.security, undefined, `${method} ${path} needs no credentials`);
+        continue;
+      }
+      minting++;
+      t.same(op.security, [{ bearerAuth: [] }, { apiKeyHeader: [] }], `${method} ${path}`);
+      for (const status of ['401', '403', '429']) t.ok(op.responses[status], `${method} ${path} declares ${status}`);
+    }
+  }
+  t.equal(minting, 12, 'every minting operation (4 v1 + 8 compat)');
+});
+
+t.test('hardening: body limit, request timeout, no stack traces', async (t) => {
+  const app = await build(t);
+  const big = await app.inject({ method: 'POST', url: '/v1/tokens/rtm', payload: { userId: 'a'.repeat(BODY_LIMIT) } });
+  t.equal(big.statusCode, 413);
+  t.equal(big.json().code, 'BODY_TOO_LARGE');
+  t.notMatch(big.body, /at .*\.js:\d+/, 'no stack trace');
+  const opts = serverOptions(loadConfig(baseEnv));
+  t.equal(opts.requestTimeout, REQUEST_TIMEOUT_MS);
+  t.ok(REQUEST_TIMEOUT_MS > 0 && REQUEST_TIMEOUT_MS <= 30_000);
+  t.equal(opts.trustProxy, false, 'X-Forwarded-For is ignored unless TRUST_PROXY says otherwise');
+});
+
+t.test('AUTH_MODE=none warns once at start-up', async (t) => {
+  const before = logLines.length;
+  await build(t);
+  const warnings = logLines.slice(before).filter((l) => l.includes('AUTH_MODE=none'));
+  t.equal(warnings.length, 1);
+  t.match(JSON.parse(warnings[0] as string), { level: 40, msg: /anyone who can reach this server can mint tokens/ });
+  const quiet = logLines.length;
+  await build(t, { AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' });
+  t.notOk(logLines.slice(quiet).some((l) => l.includes('AUTH_MODE=none')), 'no warning with authentication on');
+});
