@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
-import type { TokenSchemas } from '../../schemas/tokens.js';
+import type { RtcTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
 import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
 
@@ -12,6 +12,28 @@ export interface V1TokenRoutesOptions {
 const EXPIRY_NOTE =
   'Lifetimes are seconds from now (never unix timestamps), capped by the server and by the caller\'s own limit. ' +
   'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
+
+/** The RTC fields of a v1 body, with the documented defaults applied (the schemas only describe them). */
+function rtcInput(b: RtcTokenRequest) {
+  return {
+    channelName: b.channelName,
+    uid: b.uid,
+    userAccount: b.userAccount,
+    role: b.role ?? ('subscriber' as const),
+    expireSeconds: b.expireSeconds,
+    privilegeExpireSeconds: b.privilegeExpireSeconds,
+    version: b.version ?? '007',
+  };
+}
+
+/** What an RTC response repeats of the request: channel, the one identity given, role. */
+function rtcEcho(input: ReturnType<typeof rtcInput>) {
+  return {
+    channelName: input.channelName,
+    ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
+    role: input.role,
+  };
+}
 
 export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas: s }: V1TokenRoutesOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -31,25 +53,9 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
       },
     },
     async (request) => {
-      const b = request.body;
-      const input = {
-        channelName: b.channelName,
-        uid: b.uid,
-        userAccount: b.userAccount,
-        role: b.role ?? 'subscriber',
-        expireSeconds: b.expireSeconds,
-        privilegeExpireSeconds: b.privilegeExpireSeconds,
-        version: b.version ?? '007',
-      };
+      const input = rtcInput(request.body);
       const minted = request.mint.rtc(input);
-      return {
-        token: minted.token,
-        version: minted.version,
-        channelName: input.channelName,
-        ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
-        role: input.role,
-        ...timestamps(minted),
-      };
+      return { token: minted.token, version: minted.version, ...rtcEcho(input), ...timestamps(minted) };
     },
   );
 
@@ -96,27 +102,15 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
     },
     async (request) => {
       const b = request.body;
-      const input = {
-        channelName: b.channelName,
-        uid: b.uid,
-        userAccount: b.userAccount,
-        rtmUserId: b.rtmUserId,
-        role: b.role ?? 'subscriber',
-        expireSeconds: b.expireSeconds,
-        privilegeExpireSeconds: b.privilegeExpireSeconds,
-        version: b.version ?? '007',
-        combined: b.combined ?? false,
-      };
+      const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, combined: b.combined ?? false };
       const minted = request.mint.rtcRtm(input);
       return {
         rtcToken: minted.rtcToken,
         rtmToken: minted.rtmToken,
         combined: minted.combined,
         version: minted.version,
-        channelName: input.channelName,
-        ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
+        ...rtcEcho(input),
         rtmUserId: minted.rtmUserId,
-        role: input.role,
         ...timestamps(minted),
       };
     },
