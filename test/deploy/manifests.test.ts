@@ -16,8 +16,6 @@ const K8S = new URL('kubernetes/', DEPLOY);
  * Variables the recipes set for work not merged on this branch yet. A name here must
  * still be a real future variable: remove it once the config schema knows it.
  */
-const PENDING_ENV: Record<string, string> = { REDIS_URL: 'rate limits shared through Redis' };
-
 // Kubernetes reads YAML 1.1 (0440 is octal there). Manifests are untyped trees here.
 type Doc = Record<string, any>;
 const k8sDocs: { file: string; doc: Doc }[] = [];
@@ -33,12 +31,7 @@ const known = new Set(Object.keys(EnvSchema.properties));
 /** Checks variable names against the schema and values against loadConfig; returns the config. */
 function checkEnv(t: Test, where: string, env: Record<string, string>): Config {
   for (const name of Object.keys(env)) {
-    if (known.has(name)) continue;
-    if (PENDING_ENV[name]) {
-      t.comment(`${where}: ${name} is pending (${PENDING_ENV[name]}); not in this branch's config schema yet`);
-      continue;
-    }
-    t.fail(`${where}: ${name} is not a variable the config schema knows`);
+    if (!known.has(name)) t.fail(`${where}: ${name} is not a variable the config schema knows`);
   }
   // Values from secrets ('' here) are supplied below.
   const values = Object.fromEntries(Object.entries(env).filter(([k, v]) => known.has(k) && v !== ''));
