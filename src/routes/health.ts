@@ -3,6 +3,7 @@ import { ref } from '../schemas/common.js';
 import { HealthSchema, ReadinessSchema } from '../schemas/health.js';
 import { HttpError } from '../plugins/errors.js';
 import { errorResponse } from './responses.js';
+import { noSecurity } from '../schemas/security.js';
 
 export default async function healthRoutes(app: FastifyInstance) {
   app.get(
@@ -12,6 +13,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       config: { shed: false },
       schema: {
         operationId: 'getHealth',
+        security: noSecurity,
         tags: ['health'],
         summary: 'Liveness probe',
         description: 'Answers 200 while the process runs.',
@@ -28,6 +30,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       config: { shed: false },
       schema: {
         operationId: 'getReadiness',
+        security: noSecurity,
         tags: ['health'],
         summary: 'Readiness probe',
         description:

@@ -19,3 +19,6 @@ export const securitySchemes = {
 
 /** Either scheme satisfies the requirement. Ignored when the server runs with AUTH_MODE=none. */
 export const mintSecurity: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+
+/** Declared by the public operations (probes, ping): explicitly no credentials. */
+export const noSecurity: Record<string, string[]>[] = [];

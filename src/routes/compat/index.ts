@@ -27,6 +27,7 @@ import {
 import type { Role } from '../../tokens/mint.js';
 import { TokenInputError, checkChannelName, checkLifetime, parseLifetime, parseUid } from '../../tokens/rules.js';
 import { getErrorResponses, mintSecurity, tokenErrorResponses } from '../responses.js';
+import { noSecurity } from '../../schemas/security.js';
 
 const toRole = (role: string | undefined): Role => (role === 'publisher' ? 'publisher' : 'subscriber');
 
@@ -83,6 +84,7 @@ export default async function compatRoutes(fastify: FastifyInstance) {
     {
       schema: {
         ...compat('legacyPing', 'Community servers: ping', 'Answers {"message":"pong"}. Superseded by GET /healthz.'),
+        security: noSecurity,
         response: { 200: ref(PongSchema) },
       },
     },
