@@ -237,7 +237,7 @@ const EXPECTED: Record<keyof Env, string> = {
 const FILE_VARIABLES = ['APP_CERTIFICATE'] as const;
 
 export interface LoadConfigOptions {
-  /** Reads a `*_FILE` secret (default: the file system). */
+  /** Reads a `*_FILE` secret and API_KEYS_FILE (default: the file system). */
   readFile?: (path: string) => string;
 }
 
@@ -282,7 +282,8 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
     const v = source[name]?.trim();
     env[name] = v === '' ? undefined : v;
   }
-  readFileVariables(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')));
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  readFileVariables(env, readFile);
   const withDefaults = Value.Default(EnvSchema, { ...env }) as Record<string, unknown>;
   const required = new Set<string>(EnvSchema.required);
   for (const name of names) {
@@ -312,7 +313,7 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   const hour = 3600;
 
   return {
-    auth: authConfig(e, env),
+    auth: authConfig(e, env, readFile),
     rateLimit: rateLimitConfig(e, env),
     trustProxy: trustProxy(e, env),
     appId: e.APP_ID,
@@ -380,7 +381,7 @@ function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.[0-9.]+$/.test(hostname);
 }
 
-function authConfig(e: Env, env: Record<string, string | undefined>): AuthConfig {
+function authConfig(e: Env, env: Record<string, string | undefined>, readFile: (path: string) => string): AuthConfig {
   const methods = e.AUTH_MODE === 'none' ? [] : (e.AUTH_MODE.split(',') as AuthMethod[]);
   const apiKeys: ApiKeyEntry[] = [];
   if (methods.includes('apiKey')) {
@@ -392,7 +393,7 @@ function authConfig(e: Env, env: Record<string, string | undefined>): AuthConfig
     if (e.API_KEYS_FILE !== undefined) {
       let text: string;
       try {
-        text = readFileSync(e.API_KEYS_FILE, 'utf8');
+        text = readFile(e.API_KEYS_FILE);
       } catch {
         fail('API_KEYS_FILE', env);
       }

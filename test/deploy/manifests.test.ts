@@ -25,6 +25,8 @@ for (const file of readdirSync(K8S).filter((f) => f.endsWith('.yaml')).sort()) {
     k8sDocs.push({ file, doc: d.toJS() as Doc });
   }
 }
+/** What a mounted API keys file holds: digests only. */
+const STAND_IN_KEYS = `backend:sha256:${'ab'.repeat(32)}\n`;
 const byKind = (kind: string) => k8sDocs.filter((d) => d.doc.kind === kind).map((d) => d.doc);
 const known = new Set(Object.keys(EnvSchema.properties));
 
@@ -36,7 +38,7 @@ function checkEnv(t: Test, where: string, env: Record<string, string>): Config {
   // Values from secrets ('' here) are supplied below.
   const values = Object.fromEntries(Object.entries(env).filter(([k, v]) => known.has(k) && v !== ''));
   // Stand-ins for what secrets provide at run time.
-  const config = loadConfig({ APP_ID, ...values }, { readFile: () => APP_CERTIFICATE });
+  const config = loadConfig({ APP_ID, ...values }, { readFile: (path) => (path.endsWith('api-keys') ? STAND_IN_KEYS : APP_CERTIFICATE) });
   t.pass(`${where}: the config schema accepts every value`);
   return config;
 }
@@ -80,7 +82,7 @@ t.test('Deployment against the app', async (t) => {
   t.equal(pod.metadata.annotations['prometheus.io/path'], '/metrics');
 
   // Probes: the right paths, on the app's port, and they answer.
-  const app = await build(t, { ...literal, APP_CERTIFICATE_FILE: '', METRICS_PORT: '' });
+  const app = await build(t, { ...literal, APP_CERTIFICATE_FILE: '', API_KEYS_FILE: '', API_KEYS: 'probe:probe-key-0123456789abcdef', METRICS_PORT: '' });
   const probes: [string, string][] = [
     ['livenessProbe', '/healthz'],
     ['readinessProbe', '/readyz'],
@@ -128,6 +130,9 @@ t.test('Deployment against the app', async (t) => {
   const item = (volume?.secret.items as Doc[])[0] as Doc;
   t.equal(literal.APP_CERTIFICATE_FILE, `${mount?.mountPath}/${item.path}`, 'APP_CERTIFICATE_FILE is the mounted secret file');
   t.ok(item.key in secret.stringData, 'the certificate key exists in the Secret');
+  t.equal(literal.AUTH_MODE, 'apiKey', 'only callers with an API key mint');
+  const keysItem = (volume?.secret.items as Doc[]).find((i) => `${mount?.mountPath}/${i.path}` === literal.API_KEYS_FILE);
+  t.ok(keysItem && keysItem.key in secret.stringData, 'API_KEYS_FILE is a mounted key of the Secret');
   t.equal(mount?.readOnly, true);
 });
 
