@@ -293,12 +293,9 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   const e = withDefaults as Env;
   if (e.APP_CERTIFICATE === undefined) fail('APP_CERTIFICATE', env);
 
-  const port = Number(e.PORT);
-  if (port > 65_535) fail('PORT', env);
-  const tokenTtlMax = Number(e.TOKEN_TTL_MAX);
-  if (tokenTtlMax < 1 || tokenTtlMax > AGORA_TTL_CAP) fail('TOKEN_TTL_MAX', env);
-  const tokenTtlDefault = Number(e.TOKEN_TTL_DEFAULT);
-  if (tokenTtlDefault < 1 || tokenTtlDefault > tokenTtlMax) fail('TOKEN_TTL_DEFAULT', env);
+  const port = wholeIn('PORT', env, e.PORT, 0, 65_535);
+  const tokenTtlMax = wholeIn('TOKEN_TTL_MAX', env, e.TOKEN_TTL_MAX, 1, AGORA_TTL_CAP);
+  const tokenTtlDefault = wholeIn('TOKEN_TTL_DEFAULT', env, e.TOKEN_TTL_DEFAULT, 1, tokenTtlMax);
 
   let corsOrigins: true | string[] = true;
   if (e.CORS_ORIGINS !== '*') {
@@ -308,8 +305,8 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
     }
   }
 
-  const metricsPort = e.METRICS_PORT === undefined ? undefined : Number(e.METRICS_PORT);
-  if (metricsPort !== undefined && (metricsPort < 1 || metricsPort > 65_535 || metricsPort === port)) fail('METRICS_PORT', env);
+  const metricsPort = e.METRICS_PORT === undefined ? undefined : wholeIn('METRICS_PORT', env, e.METRICS_PORT, 1, 65_535);
+  if (metricsPort === port) fail('METRICS_PORT', env);
   const hour = 3600;
 
   return {

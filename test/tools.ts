@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { build } from './helper.js';
 
-export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+import { ROOT } from './support/processes.js';
+
+export { ROOT };
 
 /** Builds the app and listens on 127.0.0.1 with a free port; returns the base URL. */
 export async function listen(t: Test, env: Record<string, string> = {}) {

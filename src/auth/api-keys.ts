@@ -5,7 +5,7 @@
  * digests instead of keys.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AGORA_TTL_CAP } from '../tokens/rules.js';
+import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX } from '../tokens/rules.js';
 
 export type KeyRole = 'publisher' | 'subscriber';
 
@@ -32,7 +32,8 @@ const NAME = '[A-Za-z0-9_.-]{1,64}';
 /** Plaintext keys: at least 16 URL/base64-safe characters, so no ':' , ',' or spaces. */
 const PLAIN = '[A-Za-z0-9_.~+/=-]{16,512}';
 const CREDENTIAL = new RegExp(`^(?:(?!sha256:)(${NAME}):)?(?:sha256:([0-9a-fA-F]{64})|(${PLAIN}))$`);
-const CHANNEL_PATTERN = /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~*]{1,63}$/;
+/** Agora's channel characters plus `*`; without ',', which separates the patterns. */
+const CHANNEL_PATTERN = new RegExp(`^[${AGORA_CHARSET.replace(',', '')}*]{1,${CHANNEL_NAME_MAX}}$`);
 const POSITIVE = /^[1-9][0-9]{0,8}$/;
 
 export function sha256(text: string): Buffer {

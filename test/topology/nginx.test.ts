@@ -13,6 +13,7 @@ import t, { type Test } from 'tap';
 import { decode007, verify007 } from '../../src/tokens/decode.js';
 import { APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { ROOT, SERVER_DIST, freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
+import { startRedis } from '../support/redis.js';
 
 t.setTimeout(240_000);
 
@@ -63,13 +64,7 @@ async function topology(t: Test, nginxBin: string) {
     AUTH_MODE: 'apiKey',
     API_KEYS_FILE: `${dir}/api-keys`,
   };
-  const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  children.push(redis);
-  env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
-  await sleep(300);
+  env.REDIS_URL = (await startRedis(t)).url;
 
   const ports = [await freePort(), await freePort()];
   const metricsPorts = [await freePort(), await freePort()];
