@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { findApiKey, parseApiKeyLines, sha256 } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config.js';
-import { decode007 } from '../../src/tokens/decode.js';
+import { decode007 } from '../../src/tokens/codec.js';
 import { API_KEY, OTHER_API_KEY, baseEnv, build, logLines, secrets } from '../helper.js';
 
 const WRONG_KEY = 'wrong-key-0123456789abcdefABCDEF';

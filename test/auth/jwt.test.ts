@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { callerFromClaims } from '../../src/auth/jwt.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { decode007 } from '../../src/tokens/decode.js';
+import { decode007 } from '../../src/tokens/codec.js';
 import { API_KEY, JWT_SECRET, baseEnv, build, logLines, logSink } from '../helper.js';
 import { AUDIENCE, ISSUER, sign, signingKey, startJwks } from '../support/jwks.js';
 

@@ -7,7 +7,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Test } from 'tap';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE } from '../helper.js';
 import { listen, ROOT, runTool } from '../tools.js';
 import { CHAT, RTC, RTM, type ClientResults } from './usage/requests.js';

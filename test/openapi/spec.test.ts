@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { renderOpenApi, SPEC_FILES } from '../../src/openapi.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS } from '../../src/schemas/common.js';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, build } from '../helper.js';
 
 interface Schema {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decode006, decode007, verify006, verify007 } from '../../src/tokens/decode.js';
+import { decode006, decode007, verify006, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, build } from '../helper.js';
 
 const rtcOf = (token: string) => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { decodeToken } from '../../src/tokens/decode.js';
+import { decodeOrThrow } from '../../src/tokens/codec.js';
 import { build } from '../helper.js';
 
 const ERROR_KEYS = ['code', 'error', 'message', 'requestId', 'statusCode'];
@@ -37,7 +37,7 @@ function assertSane(status: number, body: string): boolean {
   const json = JSON.parse(body) as Record<string, unknown>;
   if (status >= 400) return Object.keys(json).filter((k) => k !== 'field').sort().join() === ERROR_KEYS.join() && json.statusCode === status;
   for (const key of ['token', 'rtcToken', 'rtmToken', 'chatToken']) {
-    if (typeof json[key] === 'string') decodeToken(json[key] as string);
+    if (typeof json[key] === 'string') decodeOrThrow(json[key] as string);
   }
   return status === 200;
 }

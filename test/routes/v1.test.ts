@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { decode006, decode007, verify006, verify007 } from '../../src/tokens/decode.js';
+import { decode006, decode007, verify006, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, build, nowUnix } from '../helper.js';
 
 const post = (url: string, payload: unknown) => ({

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import t, { type Test } from 'tap';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { ROOT, SERVER_DIST, freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
 import { startRedis } from '../support/redis.js';
