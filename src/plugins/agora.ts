@@ -44,7 +44,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     },
     rtm(input) {
       const m = minter.rtm(input);
-      minted.inc({ type: 'rtm', version: m.version });
+      minted.inc({ type: input.permissions === undefined ? 'rtm' : 'rtm2', version: m.version });
       return m;
     },
     rtcRtm(input) {
@@ -60,6 +60,26 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     chat(input) {
       const m = minter.chat(input);
       minted.inc({ type: input.userId === undefined ? 'chat_app' : 'chat_user', version: m.version });
+      return m;
+    },
+    apaas(input) {
+      const m = minter.apaas(input);
+      minted.inc({ type: `apaas_${m.kind === 'roomUser' ? 'room_user' : m.kind}`, version: m.version });
+      return m;
+    },
+    convoai(input) {
+      const m = minter.convoai(input);
+      minted.inc({ type: 'convoai', version: m.version });
+      return m;
+    },
+    stt(input) {
+      const m = minter.stt(input);
+      minted.inc({ type: 'stt', version: m.version });
+      return m;
+    },
+    fpa(input) {
+      const m = minter.fpa(input);
+      minted.inc({ type: 'fpa', version: m.version });
       return m;
     },
   });

@@ -100,3 +100,21 @@ export function parseLifetime(text: string, max: number, field: string): number 
   checkLifetime(value, max, field);
   return value;
 }
+
+/**
+ * RTM 2 resource permissions (agora-token's Rtm2Permissions). The token format
+ * itself allows 65,535 names per list; these caps keep a token a size SDKs and
+ * headers carry (and that the inspector accepts: well under 4 KiB of text even
+ * when the names do not compress).
+ */
+export const RTM2_RESOURCE_KINDS = ['messageChannels', 'streamChannels', 'groupChannels', 'serverGroups', 'users'] as const;
+export const RTM2_ACCESS_KINDS = ['read', 'write'] as const;
+export const RTM2_NAMES_PER_LIST_MAX = 16;
+export const RTM2_NAMES_TOTAL_MAX = 32;
+
+/**
+ * Flexible Classroom (APaaS) roles as Agora's builders number them:
+ * 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer.
+ */
+export const APAAS_ROLES = { invisible: 0, teacher: 1, student: 2, assistant: 3, observer: 4 } as const;
+export type ApaasRole = keyof typeof APAAS_ROLES;
