@@ -40,7 +40,7 @@ export interface Caller {
 /** Everything allowed: AUTH_MODE=none, and API keys without limits. */
 export const OPEN_GRANTS: Grants = { anyIdentity: true, publisher: true, wildcardUid: true, chatApp: true };
 
-export type Service = 'rtc' | 'rtm' | 'rtc-rtm' | 'chat';
+export type Service = 'rtc' | 'rtm' | 'rtc-rtm' | 'chat' | 'apaas' | 'convoai' | 'stt' | 'fpa';
 
 /** A mint request as the policy sees it, after defaults are applied. */
 export interface MintRequest {

@@ -7,7 +7,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkPolicy, defaultTtl, type FieldNames, type MintRequest } from '../auth/policy.js';
-import type { ChatInput, Minted, MintedRtcRtm, RtcInput, RtcRtmInput, RtmInput, TokenVersion } from '../tokens/mint.js';
+import type {
+  AgentInput,
+  ApaasInput,
+  ChatInput,
+  FpaInput,
+  Minted,
+  MintedAgent,
+  MintedApaas,
+  MintedRtcRtm,
+  RtcInput,
+  RtcRtmInput,
+  RtmInput,
+  TokenVersion,
+} from '../tokens/mint.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -18,6 +31,10 @@ export interface GuardedMinter {
   rtm(input: Lifetime<RtmInput>, names?: FieldNames): Minted;
   rtcRtm(input: Lifetime<RtcRtmInput>, names?: FieldNames): MintedRtcRtm;
   chat(input: Lifetime<ChatInput>, names?: FieldNames): Minted;
+  apaas(input: Lifetime<ApaasInput>): MintedApaas;
+  convoai(input: Lifetime<AgentInput>): MintedAgent;
+  stt(input: Lifetime<AgentInput>): MintedAgent;
+  fpa(input: Lifetime<FpaInput>): Minted;
 }
 
 declare module 'fastify' {
@@ -80,7 +97,7 @@ async function policyPlugin(app: FastifyInstance) {
   }
 
   /** The RTM user id an rtc-rtm request ends up with (see mint.ts), for the identity check. */
-  const rtmUserIdOf = (i: Lifetime<RtcRtmInput>) => i.rtmUserId ?? i.userAccount ?? (i.uid ? String(i.uid) : undefined);
+  const rtmUserIdOf = (i: Lifetime<AgentInput>) => i.rtmUserId ?? i.userAccount ?? (i.uid ? String(i.uid) : undefined);
 
   app.decorateRequest('mint', {
     getter(this: FastifyRequest): GuardedMinter {
@@ -106,6 +123,25 @@ async function policyPlugin(app: FastifyInstance) {
           guarded(this, { service: 'chat', userId: i.userId }, i.expireSeconds, '007', names, (expireSeconds) =>
             tokens.chat({ ...i, expireSeconds }),
           ),
+        apaas: (i) =>
+          guarded(this, { service: 'apaas', userId: i.userUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
+            tokens.apaas({ ...i, expireSeconds }),
+          ),
+        ...Object.fromEntries(
+          (['convoai', 'stt'] as const).map((service) => [
+            service,
+            (i: Lifetime<AgentInput>) =>
+              guarded(
+                this,
+                { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+                i.expireSeconds,
+                '007',
+                { userId: 'rtmUserId' },
+                (expireSeconds) => tokens[service]({ ...i, expireSeconds }),
+              ),
+          ]),
+        ) as Pick<GuardedMinter, 'convoai' | 'stt'>,
+        fpa: (i) => guarded(this, { service: 'fpa' }, i.expireSeconds, '007', {}, (expireSeconds) => tokens.fpa({ ...i, expireSeconds })),
       };
     },
   });
