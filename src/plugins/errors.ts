@@ -47,7 +47,7 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 /** Fields holding a lifetime in seconds, where an absolute timestamp is a common mistake. */
-const LIFETIME_FIELD = /(Seconds|^expire\w*)$/;
+const LIFETIME_FIELD = /(Seconds|^expire\w*|^privileges\.\w+)$/;
 
 /** Turns the first schema violation into a message that names the field. */
 function describeValidation(error: FastifyError, request: FastifyRequest): { field: string; message: string } {
@@ -59,8 +59,8 @@ function describeValidation(error: FastifyError, request: FastifyRequest): { fie
   const field = [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || context;
   if (params.additionalProperty) return { field, message: `${context}/${field} is not a known property` };
   if (first.keyword === 'maximum' && LIFETIME_FIELD.test(field)) {
-    // Our schemas are flat: the offending value sits at the top of body or query.
-    const value = Number((request as unknown as Record<string, Record<string, unknown>>)[context]![field]);
+    // The offending value, found along the instance path (privileges.* sit one level down).
+    const value = Number(path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], (request as unknown as Record<string, unknown>)[context]));
     if (value >= ABSOLUTE_TIMESTAMP_FLOOR) {
       return {
         field,

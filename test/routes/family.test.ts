@@ -59,6 +59,8 @@ t.test('POST /v1/tokens/rtc with per-privilege lifetimes', async (t) => {
   await expect400(t, app, url, { ...base, privileges: { publishAudio: 60 } }, 'privileges.joinChannel', /required property 'joinChannel'/);
   await expect400(t, app, url, { ...base, privileges: { joinChannel: 60, kick: 1 } }, 'privileges.kick', /not a known property/);
   await expect400(t, app, url, { ...base, privileges: { joinChannel: 0 } }, 'privileges.joinChannel', /must be >= 1/);
+  await expect400(t, app, url, { ...base, privileges: { joinChannel: 1_795_850_353 } }, 'privileges.joinChannel', /absolute unix timestamp \(1795850353\)/);
+  await expect400(t, app, url, { ...base, privileges: { joinChannel: 60, publishVideo: 86_401 } }, 'privileges.publishVideo', /must be <= 86400/);
   await expect400(t, app, url, { ...base, privileges: { joinChannel: 60 }, version: '006' }, 'privileges', /only supported by version 007/);
 });
 
