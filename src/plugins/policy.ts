@@ -32,8 +32,8 @@ export interface GuardedMinter {
   rtcRtm(input: Lifetime<RtcRtmInput>, names?: FieldNames): MintedRtcRtm;
   chat(input: Lifetime<ChatInput>, names?: FieldNames): Minted;
   apaas(input: Lifetime<ApaasInput>): MintedApaas;
-  convoai(input: Lifetime<AgentInput>): MintedAgent;
-  stt(input: Lifetime<AgentInput>): MintedAgent;
+  convoai(input: Lifetime<AgentInput>, names?: FieldNames): MintedAgent;
+  stt(input: Lifetime<AgentInput>, names?: FieldNames): MintedAgent;
   fpa(input: Lifetime<FpaInput>): Minted;
 }
 
@@ -130,13 +130,13 @@ async function policyPlugin(app: FastifyInstance) {
         ...Object.fromEntries(
           (['convoai', 'stt'] as const).map((service) => [
             service,
-            (i: Lifetime<AgentInput>) =>
+            (i: Lifetime<AgentInput>, names: FieldNames = {}) =>
               guarded(
                 this,
                 { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
                 i.expireSeconds,
                 '007',
-                { userId: 'rtmUserId' },
+                { userId: 'rtmUserId', ...names },
                 (expireSeconds) => tokens[service]({ ...i, expireSeconds }),
               ),
           ]),

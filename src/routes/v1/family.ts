@@ -9,7 +9,7 @@ import { ref } from '../../schemas/common.js';
 import type { AgentTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
 import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
-import { EXPIRY_NOTE, rtcEcho, rtcInput } from './tokens.js';
+import { EXPIRY_NOTE, rtcEcho, rtcInput, rtcNames } from './tokens.js';
 
 export interface V1FamilyRoutesOptions {
   schemas: TokenSchemas;
@@ -87,7 +87,7 @@ export default async function v1FamilyRoutes(fastify: FastifyInstance, { schemas
       async (request) => {
         const b: AgentTokenRequest = request.body;
         const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds };
-        const minted = request.mint[service](input);
+        const minted = request.mint[service](input, rtcNames(input));
         return {
           token: minted.token,
           version: '007' as const,

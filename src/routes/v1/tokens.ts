@@ -38,6 +38,9 @@ export function rtcInput(b: RtcFields) {
   };
 }
 
+/** With `privileges`, what makes a token a publisher's is the privileges field: a refusal names it. */
+export const rtcNames = (input: ReturnType<typeof rtcInput>) => (input.privileges ? { role: 'privileges' } : {});
+
 /** What an RTC response repeats of the request: channel, the one identity given, role, per-privilege lifetimes. */
 export function rtcEcho(input: ReturnType<typeof rtcInput>) {
   return {
@@ -69,7 +72,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
     },
     async (request) => {
       const input = rtcInput(request.body);
-      const minted = request.mint.rtc(input);
+      const minted = request.mint.rtc(input, rtcNames(input));
       return { token: minted.token, version: minted.version, ...rtcEcho(input), ...timestamps(minted) };
     },
   );
@@ -128,7 +131,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
     async (request) => {
       const b = request.body;
       const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds, combined: b.combined ?? false };
-      const minted = request.mint.rtcRtm(input);
+      const minted = request.mint.rtcRtm(input, rtcNames(input));
       return {
         rtcToken: minted.rtcToken,
         rtmToken: minted.rtmToken,
