@@ -229,3 +229,23 @@ t.test('every new route writes one audit line per mint', async (t) => {
   requests.forEach(([url, , fields], i) => t.match(audits[i], { ...fields, version: '007', decision: 'allowed' }, url));
   t.notOk(logLines.slice(before).some((l) => l.includes(APP_CERTIFICATE)), 'never the certificate');
 });
+
+t.test('the tokens-minted metric counts each family type', async (t) => {
+  const app = await build(t);
+  const mint = async (url: string, payload: unknown) => t.equal((await app.inject(post(url, payload))).statusCode, 200, url);
+  await mint('/v1/tokens/apaas', { roomUuid: 'r', userUuid: 'u', role: 'student' });
+  await mint('/v1/tokens/apaas', { userUuid: 'u' });
+  await mint('/v1/tokens/apaas', {});
+  await mint('/v1/tokens/apaas', {});
+  await mint('/v1/tokens/convoai', { channelName: 'c', uid: 1 });
+  await mint('/v1/tokens/stt', { channelName: 'c', uid: 1 });
+  await mint('/v1/tokens/fpa', {});
+  await mint('/v1/tokens/rtm', { userId: 'u', permissions: { users: { read: ['v'] } } });
+  const text = (await app.inject({ url: '/metrics' })).body;
+  const count = (type: string) => Number(new RegExp(`token_server_tokens_minted_total\\{type="${type}",version="007"\\} (\\d+)`).exec(text)?.[1]);
+  t.same(
+    Object.fromEntries(['apaas_room_user', 'apaas_user', 'apaas_app', 'convoai', 'stt', 'fpa', 'rtm2', 'rtm'].map((type) => [type, count(type)])),
+    { apaas_room_user: 1, apaas_user: 1, apaas_app: 2, convoai: 1, stt: 1, fpa: 1, rtm2: 1, rtm: NaN },
+    'one series per type; an RTM 2 token is not counted as rtm',
+  );
+});
