@@ -95,7 +95,8 @@ export function buildFamilySchemas(l: TtlLimits) {
     uid: Type.Optional(uid()),
     userAccount: Type.Optional(userAccount()),
     rtmUserId: Type.Optional(rtmUserId("The agent's RTM user id; defaults to userAccount, or to the uid in decimal (required when uid is 0).")),
-    role: Type.Optional(role()),
+    // An agent speaks (ConvoAI) or publishes transcripts (STT): publisher unless asked otherwise.
+    role: Type.Optional(role('publisher')),
   });
 
   const AgentTokenRequestSchema = Type.Object(
@@ -116,7 +117,7 @@ export function buildFamilySchemas(l: TtlLimits) {
       description:
         'A token for a Conversational AI agent or a real-time speech-to-text bot: ONE version 007 token with the RTC ' +
         'service (channel and the agent\'s uid or account), RTM login and the ConvoAI or STT service, as Agora\'s builders make it.',
-      examples: [{ channelName: 'demo-room', uid: 1001, rtmUserId: 'agent-1001', role: 'publisher', expireSeconds: 3600 }],
+      examples: [{ channelName: 'demo-room', uid: 1001, rtmUserId: 'agent-1001', expireSeconds: 3600 }],
     },
   );
 
@@ -126,7 +127,7 @@ export function buildFamilySchemas(l: TtlLimits) {
       version: only007('Agent tokens exist only in version 007'),
       ...agentFields(),
       rtmUserId: rtmUserId('The RTM user id inside the token.'),
-      role: role(),
+      role: role('publisher'),
       privileges: Type.Optional(rtcPrivileges(l)),
       rtmExpireSeconds: Type.Optional(
         Type.Integer({ minimum: 1, maximum: l.ttlMax, description: 'How long RTM login lasts, when it was asked to differ from expireSeconds', examples: [1800] }),

@@ -50,9 +50,9 @@ export const userAccount = () =>
     examples: ['alice'],
   });
 
-export const role = () =>
+export const role = (byDefault: (typeof ROLES)[number] = 'subscriber') =>
   StringEnum(ROLES, {
-    default: 'subscriber',
+    default: byDefault,
     description: 'publisher: join and publish audio, video and data; subscriber: join only (publishing is only enforced when co-host authentication is on).',
   });
 

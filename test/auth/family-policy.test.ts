@@ -41,11 +41,11 @@ t.test('JWT callers: their own identity only, refusals naming the route\'s field
   await deny('/v1/tokens/apaas', { roomUuid: 'class-1', userUuid: 'bob', role: 'student' }, 'IDENTITY_NOT_ALLOWED', 'userUuid');
   await deny('/v1/tokens/apaas', { userUuid: 'bob' }, 'IDENTITY_NOT_ALLOWED', 'userUuid');
 
-  const agent = await app.inject(post('/v1/tokens/convoai', alice, { channelName: 'c', userAccount: 'alice' }));
+  const agent = await app.inject(post('/v1/tokens/convoai', alice, { channelName: 'c', userAccount: 'alice', role: 'subscriber' }));
   t.equal(agent.statusCode, 200, 'an agent token for its own account');
-  await deny('/v1/tokens/stt', { channelName: 'c', userAccount: 'alice', rtmUserId: 'bob' }, 'IDENTITY_NOT_ALLOWED', 'rtmUserId');
-  await deny('/v1/tokens/convoai', { channelName: 'c', uid: 1001, rtmUserId: 'alice' }, 'IDENTITY_NOT_ALLOWED', 'uid');
-  await deny('/v1/tokens/convoai', { channelName: 'c', userAccount: 'alice', role: 'publisher' }, 'ROLE_NOT_ALLOWED', 'role');
+  await deny('/v1/tokens/convoai', { channelName: 'c', userAccount: 'alice' }, 'ROLE_NOT_ALLOWED', 'role');
+  await deny('/v1/tokens/stt', { channelName: 'c', userAccount: 'alice', rtmUserId: 'bob', role: 'subscriber' }, 'IDENTITY_NOT_ALLOWED', 'rtmUserId');
+  await deny('/v1/tokens/convoai', { channelName: 'c', uid: 1001, rtmUserId: 'alice', role: 'subscriber' }, 'IDENTITY_NOT_ALLOWED', 'uid');
 
   // With per-privilege lifetimes the publish privileges are what make a publisher: the refusal names them.
   await deny('/v1/tokens/rtc', { channelName: 'c', userAccount: 'alice', privileges: { joinChannel: 60, publishAudio: 30 } }, 'ROLE_NOT_ALLOWED', 'privileges');

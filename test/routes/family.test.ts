@@ -195,6 +195,12 @@ t.test('POST /v1/tokens/convoai and /stt: RTC + RTM + the service in one token',
       { type: 2, name: 'rtm', privileges: { 1: 600 }, userId: 'bot' },
     ]);
 
+    const byDefault = (await app.inject(post(url, { channelName: 'support', uid: 7 }))).json();
+    t.match(byDefault, { role: 'publisher', rtmUserId: '7' }, 'an agent publishes by default');
+    t.same(open(t, byDefault, 'token', 3600, 3600).services[0]?.privileges, { 1: 3600, 2: 3600, 3: 3600, 4: 3600 });
+    const listener = (await app.inject(post(url, { channelName: 'support', uid: 7, role: 'subscriber' }))).json();
+    t.same(decode007(listener.token).services[0]?.privileges, { 1: 3600 }, 'subscriber when asked');
+
     await expect400(t, app, url, { channelName: 'c', uid: 0 }, 'rtmUserId', /required when uid is 0/);
     await expect400(t, app, url, { channelName: 'c', uid: 1, version: '007' }, 'version', /not a known property/);
     await expect400(t, app, url, { channelName: 'c', uid: 1, userAccount: 'a' }, 'uid', /exactly one/);
@@ -219,7 +225,7 @@ t.test('every new route writes one audit line per mint', async (t) => {
   const before = logLines.length;
   const requests: [string, unknown, Record<string, unknown>][] = [
     ['/v1/tokens/apaas', { roomUuid: 'r', userUuid: 'u1', role: 'student' }, { service: 'apaas', userId: 'u1' }],
-    ['/v1/tokens/convoai', { channelName: 'c', uid: 5 }, { service: 'convoai', channelName: 'c', uid: 5, userId: '5', role: 'subscriber' }],
+    ['/v1/tokens/convoai', { channelName: 'c', uid: 5 }, { service: 'convoai', channelName: 'c', uid: 5, userId: '5', role: 'publisher' }],
     ['/v1/tokens/stt', { channelName: 'c', userAccount: 'bot', rtmUserId: 'bot-rtm' }, { service: 'stt', channelName: 'c', userAccount: 'bot', userId: 'bot-rtm' }],
     ['/v1/tokens/fpa', { expireSeconds: 60 }, { service: 'fpa', ttl: 60 }],
   ];

@@ -77,7 +77,8 @@ export default async function v1FamilyRoutes(fastify: FastifyInstance, { schemas
           summary: doc.summary,
           description:
             `${doc.builder}: ONE version 007 token for ${doc.what}, holding the RTC service (channel, uid or account, role ` +
-            'or per-privilege lifetimes), RTM login (rtmUserId, rtmExpireSeconds) and the service itself. ' +
+            'or per-privilege lifetimes; role defaults to publisher, as an agent publishes), RTM login (rtmUserId, ' +
+            'rtmExpireSeconds) and the service itself. ' +
             EXPIRY_NOTE,
           body: ref(s.AgentTokenRequestSchema),
           security: mintSecurity,
@@ -86,7 +87,8 @@ export default async function v1FamilyRoutes(fastify: FastifyInstance, { schemas
       },
       async (request) => {
         const b: AgentTokenRequest = request.body;
-        const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds };
+        // An agent publishes (speech, transcripts): publisher is its default role.
+        const input = { ...rtcInput(b, 'publisher'), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds };
         const minted = request.mint[service](input, rtcNames(input));
         return {
           token: minted.token,

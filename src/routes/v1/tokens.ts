@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import type { RtcTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
-import { roleOfPrivileges } from '../../tokens/mint.js';
+import { roleOfPrivileges, type Role } from '../../tokens/mint.js';
 import { TokenInputError } from '../../tokens/rules.js';
 import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
@@ -22,7 +22,7 @@ type RtcFields = Pick<RtcTokenRequest, 'channelName' | 'uid' | 'userAccount' | '
  * The RTC fields of a v1 body, with the documented defaults applied (the schemas only describe them).
  * With `privileges`, the privileges listed decide the role, so a role given too is refused.
  */
-export function rtcInput(b: RtcFields) {
+export function rtcInput(b: RtcFields, defaultRole: Role = 'subscriber') {
   if (b.privileges !== undefined && b.role !== undefined) {
     throw new TokenInputError('role', 'cannot be combined with privileges: the privileges listed decide what the token may do');
   }
@@ -30,7 +30,7 @@ export function rtcInput(b: RtcFields) {
     channelName: b.channelName,
     uid: b.uid,
     userAccount: b.userAccount,
-    role: b.privileges ? roleOfPrivileges(b.privileges) : (b.role ?? ('subscriber' as const)),
+    role: b.privileges ? roleOfPrivileges(b.privileges) : (b.role ?? defaultRole),
     expireSeconds: b.expireSeconds,
     privilegeExpireSeconds: b.privilegeExpireSeconds,
     privileges: b.privileges,
