@@ -105,7 +105,11 @@ export interface RtcInput {
   role: Role;
   expireSeconds: number;
   privilegeExpireSeconds?: number | undefined;
-  /** 007 only: each privilege's own lifetime; the token holds exactly these (see roleOfPrivileges). */
+  /**
+   * 007 only: each privilege's own lifetime; the token holds exactly these and `role`
+   * is not consulted, so callers pass roleOfPrivileges(privileges) as the role (the
+   * policy checks it).
+   */
   privileges?: RtcPrivilegeSeconds | undefined;
   version: TokenVersion;
 }
@@ -157,7 +161,7 @@ export interface Minted {
   version: TokenVersion;
   /** Unix seconds, exactly as signed into the token. */
   issuedAt: number;
-  /** Unix seconds at which the token (and its privileges) stop working. */
+  /** Unix seconds at which the token, or the first of its privileges, stops working: renew before. */
   expiresAt: number;
 }
 
