@@ -106,7 +106,12 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     },
     // Schema defaults document the API; handlers apply them (useDefaults off), so
     // that a missing field and its default take one visible code path.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false } },
+    // No type coercion anywhere: a JSON body is validated as typed (uid null, "0x10"
+    // or [7] is a 400, never the wildcard 0, 16 or 7). Query strings and path
+    // parameters are declared as strings and parsed strictly by the handlers
+    // (parseUid, parseLifetime), so they need no coercion either; a repeated query
+    // parameter arrives as an array and is a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   };
 }
 
