@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { APP_CERTIFICATE, APP_ID } from './helper.js';
 import { freePort, startServer, stop, type ServerProcess } from './support/processes.js';
+import { isOneShapeError, parseResponse } from './support/raw-http.js';
 
 // Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
 // so the processes start together, up front, and the file gets more than tap's default 30 s.
@@ -64,6 +65,7 @@ const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
   start(cwd, { PORT: '0', SHUTDOWN_DRAIN_SECONDS: '1', METRICS_PORT: String(metricsPort) }),
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  // The shortest forced-exit timeout: a stalled client must not reach it.
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '1' }),
 ]);
 
@@ -99,8 +101,10 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.equal((await get(p.port, '/metrics')).status, 404, 'metrics are not on the public port');
   t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 0');
 
-  // A request whose body is still arriving when the drain ends: in flight at close time.
+  // A request whose body is still arriving when SIGTERM comes, and finishes during the drain: answered.
   const slow = await halfSentRequest(p.port);
+  // One that never finishes: at close it gets a 408 and cannot hold the shutdown.
+  const stalled = await halfSentRequest(p.port);
 
   const signalled = Date.now();
   p.child.kill('SIGTERM');
@@ -112,17 +116,19 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.equal(token.status, 200, 'still minting during the drain');
   t.equal(token.headers.connection, 'close', 'callers are told to reconnect elsewhere');
   t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 1', 'the metrics listener sees the drain');
+  slow.finish();
+  while (!slow.answer().includes('\r\n\r\n')) await sleep(20);
 
-  // Wait until the drain is over and the server stopped listening, then finish the slow request.
+  // Wait until the drain is over and the server stopped listening.
   while (!p.logs.some((l) => String(l.msg).startsWith('closing'))) await sleep(20);
   await sleep(100);
   await t.rejects(get(p.port, '/healthz'), { code: 'ECONNREFUSED' }, 'no new connections after the drain');
-  slow.finish();
   const { code, at } = await p.exited;
   t.equal(code, 0, 'exit 0');
   t.ok(at - signalled >= 1000, `exited after the drain (${at - signalled} ms)`);
-  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the in-flight request was answered');
+  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the request finished during the drain was answered');
   t.match(slow.answer(), /connection: close/i);
+  t.match(stalled.answer(), /^HTTP\/1\.1 408 Request Timeout/, 'the stalled one got a 408 at close');
   const messages = p.logs.map((l) => l.msg);
   t.ok(messages.includes('shutting down') && messages.includes('closed'));
   t.ok(p.logs.some((l) => l.msg === 'request' && l.url === '/v1/tokens/rtc' && l.statusCode === 200), 'the in-flight request is logged');
@@ -149,14 +155,29 @@ t.test('SIGINT (Ctrl-C) skips the drain', async (t) => {
   t.ok(at - signalled < 5000);
 });
 
-t.test('an in-flight request that never ends: forced exit 1 after SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
+t.test('stalled clients (headers or body never finished) cannot force exit 1: 408 in the one shape, exit 0', async (t) => {
+  // Before the fix Node stopped its deadline checks at close, the stalled connections held
+  // the close and SHUTDOWN_TIMEOUT_SECONDS ended in the forced exit with status 1.
   const p = stuck;
-  const hung = await halfSentRequest(p.port);
+  const body = await halfSentRequest(p.port);
+  const headers = connect(p.port, '127.0.0.1');
+  await once(headers, 'connect');
+  let headersAnswer = '';
+  headers.on('data', (c: Buffer) => (headersAnswer += c.toString()));
+  headers.on('error', () => {});
+  headers.write('GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer half-');
+  await sleep(100);
   const signalled = Date.now();
   p.child.kill('SIGTERM');
   const { code, at } = await p.exited;
-  hung.socket.destroy();
-  t.equal(code, 1);
-  t.ok(at - signalled >= 1000 && at - signalled < 10_000, `forced after the timeout (${at - signalled} ms)`);
-  t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');
+  body.socket.destroy();
+  headers.destroy();
+  t.equal(code, 0, 'a clean exit');
+  t.ok(at - signalled < 5000, `well before the forced exit (${at - signalled} ms)`);
+  t.notOk(p.logs.some((l) => /killed by timeout/.test(String(l.msg))), 'not the forced-exit path');
+  for (const [name, text] of [['body', body.answer()], ['headers', headersAnswer]] as const) {
+    const res = parseResponse(text);
+    t.equal(res?.status, 408, name);
+    t.ok(res && isOneShapeError(res), `${name}: the one error shape`);
+  }
 });

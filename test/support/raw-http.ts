@@ -61,7 +61,7 @@ const ERROR_KEYS = ['code', 'error', 'message', 'requestId', 'statusCode'];
  * Whether a response is an error in the one shape (ErrorResponse), with its request id
  * in X-Request-Id and the security headers every API response carries.
  */
-export function isOneShapeError(res: { status: number; headers: Record<string, string | string[] | undefined>; body: string }): boolean {
+export function isOneShapeError(res: { status: number; headers: Record<string, unknown>; body: string }): boolean {
   if (res.status < 400 || res.status > 599) return false;
   let json: Record<string, unknown>;
   try {
