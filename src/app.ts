@@ -10,7 +10,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
+import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import health from './plugins/health.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
@@ -106,6 +106,8 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
       headersTimeout: REQUEST_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS,
+      // Node would answer a missing Host with a bare 400 of its own; the app does it in the one shape.
+      requireHostHeader: false,
     },
     // Fastify sets this on the server after creating it (0 would switch the deadline off).
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -189,6 +191,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // answered before shedding is considered: preflights are never shed.
   await app.register(security);
   await app.register(cors, corsOptions(config));
+  app.addHook('onRequest', async (request) => {
+    // HTTP/1.1 requires Host (RFC 9112, section 3.2); after the security and CORS hooks, so the 400 carries them.
+    if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
+      throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
+    }
+  });
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),

@@ -9,7 +9,7 @@
  * add the X-Request-Id and security headers that hooks add everywhere else.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -72,7 +72,14 @@ const MALFORMED: [number, string, string] = [400, 'MALFORMED_REQUEST', 'the requ
  * Answers on a bare socket, in the one shape, and closes it. Nothing is written when
  * a response has already started on this connection (it would corrupt it).
  */
-export function answerOnSocket(socket: Socket, statusCode: number, code: string, message: string, requestId: string = randomUUID()): void {
+export function answerOnSocket(
+  socket: Socket,
+  statusCode: number,
+  code: string,
+  message: string,
+  requestId: string = randomUUID(),
+  extraHeaders: Record<string, string> = {},
+): void {
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) {
     const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, requestId } satisfies ErrorBody);
@@ -82,6 +89,7 @@ export function answerOnSocket(socket: Socket, statusCode: number, code: string,
       'content-length': String(Buffer.byteLength(body)),
       'x-request-id': requestId,
       connection: 'close',
+      ...extraHeaders,
     };
     const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${head}\r\n${body}`);
@@ -198,6 +206,13 @@ async function errorsPlugin(app: FastifyInstance) {
   });
 
   app.setErrorHandler(sendError);
+
+  // Without a listener Node drops a CONNECT request's socket without a word: this is not a proxy.
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const requestId = randomUUID();
+    app.log.info({ requestId, method: req.method, statusCode: 405 }, 'client error');
+    answerOnSocket(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported: this server is not a proxy', requestId, { allow: 'GET, HEAD, POST, OPTIONS' });
+  });
 }
 
 export default fp(errorsPlugin, { name: 'errors', fastify: '5.x' });

@@ -27,6 +27,8 @@ t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fasti
     ['not HTTP at all', 'HELLO\r\n\r\n', 400, 'MALFORMED_REQUEST'],
     ['bad chunk size', 'POST /v1/tokens/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'MALFORMED_REQUEST'],
     ['undecodable URL', 'GET /%ff HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_URL'],
+    ['HTTP/1.1 without Host', 'GET /healthz HTTP/1.1\r\n\r\n', 400, 'MISSING_HOST'],
+    ['CONNECT (Node drops the socket silently)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405, 'METHOD_NOT_ALLOWED'],
   ];
   for (const [name, request, status, code] of cases) {
     const res = parseResponse(await exchange(port, request));
@@ -37,7 +39,7 @@ t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fasti
     t.equal(JSON.parse(res.body).code, code, name);
   }
   const lines = logLines.filter((l) => l.includes('"client error"'));
-  t.ok(lines.length >= 5, 'each parser refusal is logged');
+  t.ok(lines.length >= 6, 'each parser refusal is logged');
   t.notOk(lines.some((l) => l.includes('rawPacket')), 'without the raw request');
 });
 

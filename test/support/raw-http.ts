@@ -40,10 +40,14 @@ export async function openRaw(port: number): Promise<{ socket: Socket; received:
   return { socket, received: () => text, closed };
 }
 
-/** Sends `request` (possibly several writes) and resolves with what came back by close or `waitMs`. */
-export async function exchange(port: number, request: string | Buffer, waitMs = 5000): Promise<string> {
+/**
+ * Sends `request` and resolves with what came back by close or `waitMs`. With
+ * `halfClose`, the client then ends its side, as a client that sent all it had.
+ */
+export async function exchange(port: number, request: string | Buffer, waitMs = 5000, halfClose = false): Promise<string> {
   const c = await openRaw(port);
-  c.socket.write(request);
+  if (halfClose) c.socket.end(request);
+  else c.socket.write(request);
   await Promise.race([c.closed, new Promise((r) => setTimeout(r, waitMs))]);
   c.socket.destroy();
   return c.received();
