@@ -9,7 +9,7 @@ const logger = (o: ReturnType<typeof serverOptions>) => o.logger as { transport?
 t.test('keep-alive sits above load-balancer idle timeouts; headers and body share the 10 s deadline', async (t) => {
   const o = serverOptions(loadConfig(baseEnv));
   t.equal(o.keepAliveTimeout, 75_000, 'above AWS ALB and nginx upstream (60 s)');
-  t.same(o.http, { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 });
+  t.same(o.http, { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000, requireHostHeader: false });
   t.equal(o.requestTimeout, 10_000);
   t.equal(o.forceCloseConnections, 'idle');
   const gcp = serverOptions(loadConfig({ ...baseEnv, KEEP_ALIVE_TIMEOUT_SECONDS: '620' }));
