@@ -195,7 +195,9 @@ async function errorsPlugin(app: FastifyInstance) {
     // The shadow router matches like Fastify's, so a hit here means: right path, wrong method.
     const hit = known.find('GET', path);
     const methods = hit && allowed.get((hit.store as { url: string }).url);
-    if (methods) {
+    // A route that serves this very method and still found nothing (a missing file under /docs/static/) is a 404.
+    const served = methods && (methods.has(request.method) || (request.method === 'HEAD' && methods.has('GET')));
+    if (methods && !served) {
       const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
       return reply
         .code(405)

@@ -54,6 +54,16 @@ t.test('GET /%ff through inject: the one shape with X-Request-Id and the securit
   t.ok(isOneShapeError({ status: long.statusCode, headers: long.headers, body: long.body }), 'a path parameter over the router limit too');
 });
 
+t.test('a route that serves the method but finds nothing is a 404, not a 405 naming that very method', async (t) => {
+  const app = await build(t);
+  for (const method of ['GET', 'HEAD'] as const) {
+    const res = await app.inject({ method, url: '/docs/static/no-such-file.js' });
+    t.equal(res.statusCode, 404, method);
+    t.notOk(res.headers.allow, method);
+  }
+  t.equal((await app.inject({ method: 'POST', url: '/docs/static/no-such-file.js' })).statusCode, 405, 'another method still gets 405');
+});
+
 t.test('OPTIONS that is not a CORS preflight: 405 with Allow (404 on unknown paths) in the one shape', async (t) => {
   const app = await build(t);
   const shaped = (res: Awaited<ReturnType<typeof app.inject>>) => isOneShapeError({ status: res.statusCode, headers: res.headers, body: res.body });
