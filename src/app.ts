@@ -16,7 +16,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
-import requestDeadline from './plugins/request-deadline.js';
+import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
 import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
@@ -52,12 +52,6 @@ export interface AppOverrides {
 export const BODY_LIMIT = 8 * 1024;
 /** A client gets this long to send its whole request, headers and body (slow-loris protection). */
 export const REQUEST_TIMEOUT_MS = 10_000;
-/**
- * How often Node looks for requests past their deadline (its default, 30 s, would let
- * a 10 s deadline run to 40 s). Each check walks only the connections with a request
- * still arriving; idle keep-alive connections are not among them.
- */
-export const DEADLINE_CHECK_INTERVAL_MS = 1000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Header and field names whose values must never reach a log line. */

@@ -13,6 +13,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientErrorHandler } from './errors.js';
 
+/**
+ * How often the deadline is checked: by Node while the server runs (serverOptions
+ * passes it on; Node's default, 30 s, would let a 10 s deadline run to 40 s), here
+ * while it closes. Node's check walks only connections with a request arriving.
+ */
+export const DEADLINE_CHECK_INTERVAL_MS = 1000;
+
 async function requestDeadlinePlugin(app: FastifyInstance) {
   const sockets = new Set<Socket>();
   /** The latest request seen on each connection. */
@@ -35,12 +42,17 @@ async function requestDeadlinePlugin(app: FastifyInstance) {
       clientErrorHandler.call(app, Object.assign(new Error('request still arriving at close'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
     }
   };
+  let sweeping: NodeJS.Timeout | undefined;
   app.addHook('preClose', (done) => {
     // Fastify calls server.close() right after the preClose hooks, in this same turn:
-    // sweep once it has, when no new connection can arrive.
+    // sweep once it has, when no new connection can arrive; then every check interval
+    // (Node's own checks have stopped), for a request begun on a connection still
+    // finishing its response.
     setImmediate(sweep);
+    sweeping = setInterval(sweep, DEADLINE_CHECK_INTERVAL_MS).unref();
     done();
   });
+  app.addHook('onClose', async () => clearInterval(sweeping));
 }
 
 export default fp(requestDeadlinePlugin, { name: 'request-deadline', fastify: '5.x', dependencies: ['errors'] });
