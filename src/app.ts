@@ -16,7 +16,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
-import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS } from './plugins/request-deadline.js';
+import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
 import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
@@ -50,8 +50,7 @@ export interface AppOverrides {
 
 /** Bodies are a few small JSON fields; anything bigger is a mistake or an attack. */
 export const BODY_LIMIT = 8 * 1024;
-/** A client gets this long to send its whole request, headers and body (slow-loris protection). */
-export const REQUEST_TIMEOUT_MS = 10_000;
+export { REQUEST_TIMEOUT_MS };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Header and field names whose values must never reach a log line. */

@@ -48,6 +48,18 @@ t.test('at trace, malformed requests carrying credentials leave no secret in the
   t.same(findLeaks([{ file: 'self', secrets: [...secrets], lines }]).hits, [], 'none holds a secret');
 });
 
+t.test('a raw packet logged anywhere (another listener, a plugin) is redacted at every level', async (t) => {
+  const app = await build(t, { LOG_LEVEL: 'trace' });
+  const before = logLines.length;
+  const rawPacket = Buffer.from(`GET / HTTP/1.1\r\nx-api-key: ${API_KEY}\r\n\r\n`);
+  app.log.trace({ err: Object.assign(new Error('Parse Error'), { code: 'HPE_INVALID_HEADER_TOKEN', rawPacket }) }, 'client error');
+  app.log.child({ listener: 'metrics' }).trace({ rawPacket }, 'raw');
+  const lines = logLines.slice(before);
+  t.equal(lines.length, 2);
+  t.match(lines[0], /"rawPacket":"\[redacted\]"/);
+  t.same(findLeaks([{ file: 'self', secrets: [API_KEY], lines }]).hits, []);
+});
+
 t.test('this process captures its log lines and secrets for the scan', async (t) => {
   t.ok(secrets.has(APP_CERTIFICATE));
   const before = logLines.length;

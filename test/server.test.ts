@@ -105,6 +105,11 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   const slow = await halfSentRequest(p.port);
   // One that never finishes: at close it gets a 408 and cannot hold the shutdown.
   const stalled = await halfSentRequest(p.port);
+  // And one on the metrics listener, which closes last.
+  const stalledScrape = connect(metricsPort, '127.0.0.1');
+  await once(stalledScrape, 'connect');
+  stalledScrape.on('error', () => {});
+  stalledScrape.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
 
   const signalled = Date.now();
   p.child.kill('SIGTERM');
@@ -129,6 +134,8 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the request finished during the drain was answered');
   t.match(slow.answer(), /connection: close/i);
   t.match(stalled.answer(), /^HTTP\/1\.1 408 Request Timeout/, 'the stalled one got a 408 at close');
+  t.ok(stalledScrape.destroyed || stalledScrape.readableEnded, 'the stalled scrape did not hold the metrics listener');
+  stalledScrape.destroy();
   const messages = p.logs.map((l) => l.msg);
   t.ok(messages.includes('shutting down') && messages.includes('closed'));
   t.ok(p.logs.some((l) => l.msg === 'request' && l.url === '/v1/tokens/rtc' && l.statusCode === 200), 'the in-flight request is logged');

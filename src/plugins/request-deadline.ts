@@ -1,5 +1,5 @@
 /**
- * The request deadline (REQUEST_TIMEOUT_MS) also holds while the server closes.
+ * The request deadline also holds while the server closes.
  * Node stops checking deadlines as soon as `server.close()` is called, and close
  * waits for every connection that is not idle: one client that stopped half-way
  * through its headers or body would hold a rolling restart until the forced exit
@@ -12,6 +12,9 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientErrorHandler } from './errors.js';
+
+/** A client gets this long to send its whole request, headers and body (slow-loris protection). */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * How often the deadline is checked: by Node while the server runs (serverOptions
