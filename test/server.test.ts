@@ -57,7 +57,19 @@ await once(holder, 'listening');
 t.teardown(() => holder.close());
 const takenPort = (holder.address() as { port: number }).port;
 
-const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
+// A JWKS endpoint that accepts connections and never answers: a request waiting on it is in flight.
+const silentJwks = createServer(() => {});
+silentJwks.listen(0, '127.0.0.1');
+await once(silentJwks, 'listening');
+const jwksFetches: unknown[] = [];
+silentJwks.on('connection', (c) => jwksFetches.push(c));
+t.teardown(() => {
+  silentJwks.close();
+  for (const c of jwksFetches) (c as { destroy: () => void }).destroy();
+});
+const silentJwksUrl = `http://127.0.0.1:${(silentJwks.address() as { port: number }).port}/jwks`;
+
+const [badEnv, taken, main, twice, interrupted, stuck, hung] = await Promise.all([
   // No .env in this directory, and a malformed certificate in the environment.
   start(emptyDir, { APP_ID, APP_CERTIFICATE: `${APP_CERTIFICATE}zz`, PORT: '0' }, false),
   start(emptyDir, { ...credentials, PORT: String(takenPort) }, false),
@@ -67,6 +79,15 @@ const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
   // The shortest forced-exit timeout: a stalled client must not reach it.
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '1' }),
+  start(emptyDir, {
+    ...credentials,
+    SHUTDOWN_DRAIN_SECONDS: '0',
+    SHUTDOWN_TIMEOUT_SECONDS: '1',
+    AUTH_MODE: 'jwt',
+    JWT_JWKS_URL: silentJwksUrl,
+    JWT_ISSUER: 'https://issuer.test/',
+    JWT_AUDIENCE: 'agora-token-server',
+  }),
 ]);
 
 /** Opens a POST whose body is only half sent: a request in flight until `finish` is called. */
@@ -187,4 +208,21 @@ t.test('stalled clients (headers or body never finished) cannot force exit 1: 40
     t.equal(res?.status, 408, name);
     t.ok(res && isOneShapeError(res), `${name}: the one error shape`);
   }
+});
+
+t.test('a request still being answered after SHUTDOWN_TIMEOUT_SECONDS: forced exit 1', async (t) => {
+  // Its JWT's key is being fetched from a JWKS endpoint that never answers.
+  const p = hung;
+  const jwt = `${Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url')}.${Buffer.from('{"sub":"a"}').toString('base64url')}.c2ln`;
+  const req = httpRequest({ host: '127.0.0.1', port: p.port, path: '/v1/tokens/chat', method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' } });
+  req.on('error', () => {});
+  req.end('{}');
+  while (jwksFetches.length === 0) await sleep(20);
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  req.destroy();
+  t.equal(code, 1);
+  t.ok(at - signalled >= 1000 && at - signalled < 10_000, `forced after the timeout (${at - signalled} ms)`);
+  t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');
 });

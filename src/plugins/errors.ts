@@ -80,6 +80,7 @@ export function answerOnSocket(
   requestId: string = randomUUID(),
   extraHeaders: Record<string, string> = {},
 ): void {
+  // The response in flight on this connection, as Node's own socketOnError checks it.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) {
     const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, requestId } satisfies ErrorBody);
@@ -102,10 +103,10 @@ export function answerOnSocket(
  * Logged with its code only: the error's `rawPacket` holds the raw request, credentials
  * included, and never reaches a log line.
  */
-export function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [statusCode, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? MALFORMED;
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code: string }, socket: Socket): void {
+  // A reset connection (ECONNRESET) is destroyed already: nobody is left to answer.
+  if (socket.destroyed) return;
+  const [statusCode, code, message] = CLIENT_ERRORS[err.code] ?? MALFORMED;
   const requestId = randomUUID();
   this.log.info({ requestId, statusCode, code, reason: err.code }, 'client error');
   answerOnSocket(socket, statusCode, code, message, requestId);

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { baseEnv, build, logSink } from '../helper.js';
+import { baseEnv, build, logLines, logSink } from '../helper.js';
 import { isOneShapeError, listen, openRaw, parseResponse } from '../support/raw-http.js';
 
 const STALLED = {
@@ -93,4 +93,40 @@ t.test('on close: requests still arriving get 408 at once, an answered one finis
   t.match(busy.received(), /^HTTP\/1\.1 200 OK/);
   t.match(busy.received(), /\{"done":true\}/);
   await closing;
+});
+
+t.test('a malformed request behind a response already on the wire: the connection closes, nothing is written into it', async (t) => {
+  const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  app.get('/stream', (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+    reply.raw.write('first part;');
+    void released.then(() => reply.raw.end('second part'));
+  });
+  const port = await listen(t, app);
+  const c = await openRaw(port);
+  c.socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (!c.received().includes('first part;')) await sleep(20);
+  // Pipelined behind it: garbage the parser refuses while the first response is half sent.
+  c.socket.write('NOT HTTP\r\n\r\n');
+  const outcome = await Promise.race([c.closed.then(() => 'closed'), sleep(5000).then(() => 'open')]);
+  release();
+  t.equal(outcome, 'closed');
+  t.match(c.received(), /^HTTP\/1\.1 200 OK/);
+  t.notMatch(c.received(), /HTTP\/1\.1 400/, 'no error response spliced into the one on the wire');
+});
+
+t.test('a client that resets its connection mid-request is not answered', async (t) => {
+  const app = await build(t);
+  const port = await listen(t, app);
+  const before = logLines.length;
+  const c = await openRaw(port);
+  c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ');
+  await sleep(100);
+  c.socket.resetAndDestroy();
+  await c.closed;
+  await sleep(100);
+  t.notOk(logLines.slice(before).some((l) => l.includes('"client error"')), 'a reset is no client error');
 });
