@@ -68,6 +68,15 @@ const CLIENT_ERRORS: Record<string, [number, string, string]> = {
 };
 const MALFORMED: [number, string, string] = [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'];
 
+/** Sockets already answered on the bare-socket path (Node reports every later parse error too). */
+const answered = new WeakSet<Socket>();
+/**
+ * How long an answered socket stays open before it is destroyed. Closing at once, with
+ * request bytes still unread, makes the kernel send a reset that can wipe the answer
+ * out of the client's receive buffer before the client reads it.
+ */
+const LINGER_MS = 250;
+
 /**
  * Answers on a bare socket, in the one shape, and closes it. Nothing is written when
  * a response has already started on this connection (it would corrupt it).
@@ -80,22 +89,26 @@ export function answerOnSocket(
   requestId: string = randomUUID(),
   extraHeaders: Record<string, string> = {},
 ): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
   // The response in flight on this connection, as Node's own socketOnError checks it.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
-    const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, requestId } satisfies ErrorBody);
-    const headers: Record<string, string> = {
-      ...API_SECURITY_HEADERS,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'x-request-id': requestId,
-      connection: 'close',
-      ...extraHeaders,
-    };
-    const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${head}\r\n${body}`);
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, requestId } satisfies ErrorBody);
+  const headers: Record<string, string> = {
+    ...API_SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    connection: 'close',
+    ...extraHeaders,
+  };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${head}\r\n${body}`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 /**

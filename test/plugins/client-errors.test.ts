@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { API_SECURITY_HEADERS } from '../../src/plugins/security.js';
 import { build, logLines } from '../helper.js';
-import { exchange, isOneShapeError, listen, parseResponse } from '../support/raw-http.js';
+import { exchange, isOneShapeError, listen, openRaw, parseResponse } from '../support/raw-http.js';
 
 t.test('the raw answers carry the very headers the security plugin sets on routed responses', async (t) => {
   const app = await build(t);
@@ -41,6 +41,19 @@ t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fasti
   const lines = logLines.filter((l) => l.includes('"client error"'));
   t.ok(lines.length >= 6, 'each parser refusal is logged');
   t.notOk(lines.some((l) => l.includes('rawPacket')), 'without the raw request');
+});
+
+t.test('bytes still arriving after a refusal: one answer, which reaches the client', async (t) => {
+  const app = await build(t);
+  const port = await listen(t, app);
+  const c = await openRaw(port);
+  c.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}`);
+  await sleep(100);
+  c.socket.write('a'.repeat(20_000));
+  await Promise.race([c.closed, sleep(5000)]);
+  const res = parseResponse(c.received());
+  t.equal(res?.status, 431);
+  t.equal(c.received().split('HTTP/1.1 ').length - 1, 1, 'answered once');
 });
 
 t.test('GET /%ff through inject: the one shape with X-Request-Id and the security headers', async (t) => {
