@@ -97,7 +97,7 @@ export function answerOnSocket(
     socket.destroy();
     return;
   }
-  const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message, requestId } satisfies ErrorBody);
+  const body = JSON.stringify({ statusCode, error: String(STATUS_CODES[statusCode]), code, message, requestId } satisfies ErrorBody);
   const headers: Record<string, string> = {
     ...API_SECURITY_HEADERS,
     'content-type': 'application/json; charset=utf-8',
