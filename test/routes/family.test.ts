@@ -220,6 +220,20 @@ t.test('POST /v1/tokens/fpa', async (t) => {
   await expect400(t, app, '/v1/tokens/fpa', { userId: 'a' }, 'userId', /not a known property/);
 });
 
+t.test('JSON is validated as typed, never coerced, down to the nested fields', async (t) => {
+  const app = await build(t);
+  await expect400(t, app, '/v1/tokens/rtc', { channelName: 'c', uid: 1, privileges: { joinChannel: '60' } }, 'privileges.joinChannel', /must be integer/);
+  await expect400(t, app, '/v1/tokens/rtc', { channelName: 'c', uid: 1, privileges: [60] }, 'privileges', /must be object/);
+  await expect400(t, app, '/v1/tokens/rtm', { userId: 'a', permissions: { users: { read: 'bob' } } }, 'permissions.users.read', /must be array/);
+  await expect400(t, app, '/v1/tokens/rtm', { userId: 'a', permissions: { users: { read: [7] } } }, 'permissions.users.read.0', /must be string/);
+  await expect400(t, app, '/v1/tokens/rtc-rtm', { channelName: 'c', uid: 1, rtmExpireSeconds: true }, 'rtmExpireSeconds', /must be integer/);
+  await expect400(t, app, '/v1/tokens/apaas', { roomUuid: 'r', userUuid: 'u', role: 2 }, 'role', /must be string/);
+  await expect400(t, app, '/v1/tokens/apaas', { userUuid: 123 }, 'userUuid', /must be string/);
+  await expect400(t, app, '/v1/tokens/convoai', { channelName: 'c', uid: '7' }, 'uid', /must be integer/);
+  await expect400(t, app, '/v1/tokens/stt', { channelName: 'c', uid: 7, rtmUserId: null }, 'rtmUserId', /must be string/);
+  await expect400(t, app, '/v1/tokens/fpa', { expireSeconds: '60' }, 'expireSeconds', /must be integer/);
+});
+
 t.test('every new route writes one audit line per mint', async (t) => {
   const app = await build(t);
   const before = logLines.length;
