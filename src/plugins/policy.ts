@@ -3,10 +3,13 @@
  * grants. Every call checks the policy (403 on denial), applies the default
  * lifetime within the caller's cap, and writes ONE audit line — caller, service,
  * version, channel, identity, lifetime, decision; never the token.
+ *
+ * An authenticated request refused before it reaches the minter (schema or
+ * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { checkPolicy, defaultTtl, type FieldNames, type MintRequest } from '../auth/policy.js';
+import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
 import type { ChatInput, Minted, MintedRtcRtm, RtcInput, RtcRtmInput, RtmInput, TokenVersion } from '../tokens/mint.js';
 import { HttpError } from './errors.js';
 
@@ -30,6 +33,24 @@ type Decision = 'allowed' | 'denied' | 'rejected';
 
 async function policyPlugin(app: FastifyInstance) {
   const tokens = app.tokens;
+  const audited = new WeakSet<FastifyRequest>();
+
+  function writeAudit(request: FastifyRequest, caller: Caller, decision: Decision, fields: Record<string, unknown>) {
+    audited.add(request);
+    request.log.info(
+      { audit: { caller: caller.id, auth: caller.method, route: request.routeOptions.url, ...fields, decision } },
+      `token mint ${decision}`,
+    );
+  }
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const caller = request.caller;
+    // 429 is the rate limiter's answer, not a decision on this request; 5xx never reach here unaudited from the minter.
+    if (!caller || audited.has(request) || reply.statusCode < 400 || reply.statusCode >= 500 || reply.statusCode === 429) return payload;
+    const body = JSON.parse(String(payload)) as { code?: string; field?: string };
+    writeAudit(request, caller, 'rejected', { code: body.code, field: body.field });
+    return payload;
+  });
 
   function guarded<T>(
     request: FastifyRequest,
@@ -44,25 +65,17 @@ async function policyPlugin(app: FastifyInstance) {
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
     const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
     const audit = (decision: Decision, code?: string) =>
-      request.log.info(
-        {
-          audit: {
-            caller: caller.id,
-            auth: caller.method,
-            service: req.service,
-            version,
-            channelName: req.channelName,
-            uid: req.uid,
-            userAccount: req.userAccount,
-            userId: req.userId,
-            role: req.role,
-            ttl: expireSeconds,
-            decision,
-            code,
-          },
-        },
-        `token mint ${decision}`,
-      );
+      writeAudit(request, caller, decision, {
+        service: req.service,
+        version,
+        channelName: req.channelName,
+        uid: req.uid,
+        userAccount: req.userAccount,
+        userId: req.userId,
+        role: req.role,
+        ttl: expireSeconds,
+        code,
+      });
     const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names);
     if (denial) {
       audit('denied', denial.code);
