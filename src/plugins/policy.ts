@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
 import type { ChatInput, Minted, MintedRtcRtm, RtcInput, RtcRtmInput, RtmInput, TokenVersion } from '../tokens/mint.js';
+import { TokenInputError } from '../tokens/rules.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -45,7 +46,7 @@ async function policyPlugin(app: FastifyInstance) {
 
   app.addHook('onSend', async (request, reply, payload) => {
     const caller = request.caller;
-    // 429 is the rate limiter's answer, not a decision on this request; 5xx never reach here unaudited from the minter.
+    // 429 is the rate limiter's answer, not a decision on this request; the minter audits its own failures.
     if (!caller || audited.has(request) || reply.statusCode < 400 || reply.statusCode >= 500 || reply.statusCode === 429) return payload;
     const body = JSON.parse(String(payload)) as { code?: string; field?: string };
     writeAudit(request, caller, 'rejected', { code: body.code, field: body.field });
@@ -85,7 +86,8 @@ async function policyPlugin(app: FastifyInstance) {
     try {
       result = mint(expireSeconds);
     } catch (err) {
-      audit('rejected', (err as Error).name);
+      // The code the response carries (see errors.ts), so audit and answer agree.
+      audit('rejected', err instanceof TokenInputError ? 'INVALID_INPUT' : (err as Error).name);
       throw err;
     }
     audit('allowed');
