@@ -11,7 +11,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
 import type { ChatInput, Minted, MintedRtcRtm, RtcInput, RtcRtmInput, RtmInput, TokenVersion } from '../tokens/mint.js';
-import { TokenInputError } from '../tokens/rules.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -35,6 +34,8 @@ type Decision = 'allowed' | 'denied' | 'rejected';
 async function policyPlugin(app: FastifyInstance) {
   const tokens = app.tokens;
   const audited = new WeakSet<FastifyRequest>();
+  /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
+  const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
 
   function writeAudit(request: FastifyRequest, caller: Caller, decision: Decision, fields: Record<string, unknown>) {
     audited.add(request);
@@ -46,10 +47,13 @@ async function policyPlugin(app: FastifyInstance) {
 
   app.addHook('onSend', async (request, reply, payload) => {
     const caller = request.caller;
-    // 429 is the rate limiter's answer, not a decision on this request; the minter audits its own failures.
-    if (!caller || audited.has(request) || reply.statusCode < 400 || reply.statusCode >= 500 || reply.statusCode === 429) return payload;
-    const body = JSON.parse(String(payload)) as { code?: string; field?: string };
-    writeAudit(request, caller, 'rejected', { code: body.code, field: body.field });
+    // 429 is the rate limiter's answer, not a decision on this request.
+    if (!caller || audited.has(request) || reply.statusCode < 400 || reply.statusCode === 429) return payload;
+    // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
+    const text = String(payload);
+    const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+    const field = /"field":"([^"]*)"/.exec(text)?.[1];
+    writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
     return payload;
   });
 
@@ -65,32 +69,25 @@ async function policyPlugin(app: FastifyInstance) {
     // A minting route without `security` would mint for nobody in particular: refuse loudly.
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
     const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
-    const audit = (decision: Decision, code?: string) =>
-      writeAudit(request, caller, decision, {
-        service: req.service,
-        version,
-        channelName: req.channelName,
-        uid: req.uid,
-        userAccount: req.userAccount,
-        userId: req.userId,
-        role: req.role,
-        ttl: expireSeconds,
-        code,
-      });
+    const fields = {
+      service: req.service,
+      version,
+      channelName: req.channelName,
+      uid: req.uid,
+      userAccount: req.userAccount,
+      userId: req.userId,
+      role: req.role,
+      ttl: expireSeconds,
+    };
     const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names);
     if (denial) {
-      audit('denied', denial.code);
+      writeAudit(request, caller, 'denied', { ...fields, code: denial.code });
       throw new HttpError(403, denial.code, denial.message, { field: denial.field });
     }
-    let result: T;
-    try {
-      result = mint(expireSeconds);
-    } catch (err) {
-      // The code the response carries (see errors.ts), so audit and answer agree.
-      audit('rejected', err instanceof TokenInputError ? 'INVALID_INPUT' : (err as Error).name);
-      throw err;
-    }
-    audit('allowed');
+    // A mint refused by Agora's rules (or failing) is audited by onSend, with the response's code.
+    asked.set(request, fields);
+    const result = mint(expireSeconds);
+    writeAudit(request, caller, 'allowed', fields);
     return result;
   }
 

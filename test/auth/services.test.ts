@@ -125,7 +125,9 @@ t.test('authenticated requests refused by input checks write one audit line', as
   // A mint that fails Agora's rules inside the minter is audited once, not twice.
   const before = logLines.length;
   await app.inject({ ...post('/v1/tokens/rtc-rtm', { channelName: 'c', userAccount: 'a b' }), headers: { 'x-api-key': BACKEND } });
-  t.equal(logLines.slice(before).filter((l) => l.includes('"audit"')).length, 1);
+  const inMinter = logLines.slice(before).filter((l) => l.includes('"audit"'));
+  t.equal(inMinter.length, 1);
+  t.match(JSON.parse(inMinter[0] as string).audit, { service: 'rtc-rtm', channelName: 'c', decision: 'rejected', code: 'INVALID_INPUT', field: 'rtmUserId' });
   // Refused credentials are no mint decision: no audit line (the caller is unknown).
   const unauth = logLines.length;
   await app.inject(get('/rtm/%20alice'));
