@@ -9,9 +9,7 @@ import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX } from '../tokens/rules.
 import { isTokenType, validPattern, type Restrictions, type Role, type TokenType } from './policy.js';
 
 /** Optional restrictions of one key (keys file only; see grantsOf for the defaults). */
-export type KeyLimits = {
-  -readonly [K in keyof Restrictions]: Restrictions[K];
-};
+export type KeyLimits = Restrictions;
 
 export interface ApiKeyEntry {
   /** The key's name, or `key-` + the first 8 hex digits of its digest. Safe to log. */
