@@ -45,16 +45,18 @@ async function policyPlugin(app: FastifyInstance) {
     );
   }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback style, not async: it runs on every response and almost always does nothing.
+  app.addHook('onSend', (request, reply, payload, done) => {
     const caller = request.caller;
     // 429 is the rate limiter's answer, not a decision on this request.
-    if (!caller || audited.has(request) || reply.statusCode < 400 || reply.statusCode === 429) return payload;
-    // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
-    const text = String(payload);
-    const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
-    const field = /"field":"([^"]*)"/.exec(text)?.[1];
-    writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
-    return payload;
+    if (caller && !audited.has(request) && reply.statusCode >= 400 && reply.statusCode !== 429) {
+      // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
+      const text = String(payload);
+      const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+      const field = /"field":"([^"]*)"/.exec(text)?.[1];
+      writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
+    }
+    done(null, payload);
   });
 
   function guarded<T>(
