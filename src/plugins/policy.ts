@@ -3,10 +3,13 @@
  * grants. Every call checks the policy (403 on denial), applies the default
  * lifetime within the caller's cap, and writes ONE audit line — caller, service,
  * version, channel, identity, lifetime, decision; never the token.
+ *
+ * An authenticated request refused before it reaches the minter (schema or
+ * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { checkPolicy, defaultTtl, type FieldNames, type MintRequest } from '../auth/policy.js';
+import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
 import type {
   AgentInput,
   ApaasInput,
@@ -47,6 +50,31 @@ type Decision = 'allowed' | 'denied' | 'rejected';
 
 async function policyPlugin(app: FastifyInstance) {
   const tokens = app.tokens;
+  const audited = new WeakSet<FastifyRequest>();
+  /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
+  const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
+
+  function writeAudit(request: FastifyRequest, caller: Caller, decision: Decision, fields: Record<string, unknown>) {
+    audited.add(request);
+    request.log.info(
+      { audit: { caller: caller.id, auth: caller.method, route: request.routeOptions.url, ...fields, decision } },
+      `token mint ${decision}`,
+    );
+  }
+
+  // Callback style, not async: it runs on every response and almost always does nothing.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const caller = request.caller;
+    // 429 is the rate limiter's answer, not a decision on this request.
+    if (caller && !audited.has(request) && reply.statusCode >= 400 && reply.statusCode !== 429) {
+      // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
+      const text = String(payload);
+      const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+      const field = /"field":"([^"]*)"/.exec(text)?.[1];
+      writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
+    }
+    done(null, payload);
+  });
 
   function guarded<T>(
     request: FastifyRequest,
@@ -60,39 +88,26 @@ async function policyPlugin(app: FastifyInstance) {
     // A minting route without `security` would mint for nobody in particular: refuse loudly.
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
     const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
-    const audit = (decision: Decision, code?: string) =>
-      request.log.info(
-        {
-          audit: {
-            caller: caller.id,
-            auth: caller.method,
-            service: req.service,
-            version,
-            channelName: req.channelName,
-            uid: req.uid,
-            userAccount: req.userAccount,
-            userId: req.userId,
-            role: req.role,
-            ttl: expireSeconds,
-            decision,
-            code,
-          },
-        },
-        `token mint ${decision}`,
-      );
+    const fields = {
+      service: req.service,
+      version,
+      channelName: req.channelName,
+      uid: req.uid,
+      userAccount: req.userAccount,
+      userId: req.userId,
+      roomUuid: req.roomUuid,
+      role: req.role,
+      ttl: expireSeconds,
+    };
     const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names);
     if (denial) {
-      audit('denied', denial.code);
+      writeAudit(request, caller, 'denied', { ...fields, code: denial.code });
       throw new HttpError(403, denial.code, denial.message, { field: denial.field });
     }
-    let result: T;
-    try {
-      result = mint(expireSeconds);
-    } catch (err) {
-      audit('rejected', (err as Error).name);
-      throw err;
-    }
-    audit('allowed');
+    // A mint refused by Agora's rules (or failing) is audited by onSend, with the response's code.
+    asked.set(request, fields);
+    const result = mint(expireSeconds);
+    writeAudit(request, caller, 'allowed', fields);
     return result;
   }
 
@@ -124,7 +139,7 @@ async function policyPlugin(app: FastifyInstance) {
             tokens.chat({ ...i, expireSeconds }),
           ),
         apaas: (i) =>
-          guarded(this, { service: 'apaas', userId: i.userUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
+          guarded(this, { service: 'apaas', userId: i.userUuid, roomUuid: i.roomUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
             tokens.apaas({ ...i, expireSeconds }),
           ),
         ...Object.fromEntries(
