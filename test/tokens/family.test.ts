@@ -247,3 +247,10 @@ t.test('FPA: login privilege without a limit of its own, the token lifetime as a
   t.equal(m.expiresAt, NOW + 7200);
   rejects(t, () => minter.fpa({ expireSeconds: 0 }), 'expireSeconds', /from 1 to 86400/);
 });
+
+t.test('RTM 2 permission types the codec does not know are shown by number', async (t) => {
+  const p = new agora.Rtm2Permissions();
+  p.add(9, 5, ['x']);
+  const d = decode007(agora.RtmTokenBuilder!.buildTokenWithPermissions!(APP_ID, APP_CERTIFICATE, 'alice', p, 60));
+  t.same(d.services[0]?.permissions, [{ resourceType: 9, resource: 'type-9', permissionType: 5, permission: 'type-5', resources: ['x'] }]);
+});
