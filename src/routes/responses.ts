@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { ErrorSchema, ref, type ErrorBody } from '../schemas/common.js';
+import { VALIDATION_ERROR } from '../plugins/errors.js';
+import type { FieldNames, TokenInputError } from '../tokens/rules.js';
 
 type Sample = Pick<ErrorBody, 'statusCode' | 'code' | 'message' | 'field'>;
 
@@ -18,10 +20,12 @@ const error = (description: string, sample: Sample) => ({
 });
 
 /** Statuses of every minting route, whatever carries its input. */
+const INVALID_INPUT = 'Invalid input; the message and `field` name what is wrong, as this operation spells it';
+
 const mintErrorResponses = {
-  400: error('Invalid input; the message and `field` name what is wrong', {
+  400: error(INVALID_INPUT, {
     statusCode: 400,
-    code: 'VALIDATION_ERROR',
+    code: VALIDATION_ERROR,
     message: 'body/expireSeconds must be <= 86400',
     field: 'expireSeconds',
   }),
@@ -57,6 +61,23 @@ export const tokenErrorResponses = {
 
 /** Error statuses of GET routes whose input is all in the path or query. */
 export const getErrorResponses = mintErrorResponses;
+
+/**
+ * The same statuses, with the 400 example taken from a real rule error as this
+ * route names its fields, so an example can never show another route's name.
+ */
+export function withRuleExample<T extends object>(responses: T, names: FieldNames, breakRule: () => unknown) {
+  let example: TokenInputError | undefined;
+  try {
+    breakRule();
+  } catch (err) {
+    example = err as TokenInputError;
+  }
+  /* c8 ignore next */
+  if (!example) throw new Error('the example input passes the rule');
+  const { field, message } = example.named(names);
+  return { ...responses, 400: error(INVALID_INPUT, { statusCode: 400, code: VALIDATION_ERROR, message, field }) };
+}
 
 export { mintSecurity } from '../schemas/security.js';
 
