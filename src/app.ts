@@ -128,7 +128,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errors);
   await app.register(health);
-  await app.register(requestLog);
+  await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
   await app.register(metrics, { expose: config.metricsPort === undefined });
   await app.register(loadShedding, {
     limits: config.shed,

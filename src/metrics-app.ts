@@ -11,6 +11,7 @@ export function buildMetricsApp(app: FastifyInstance): FastifyInstance {
     loggerInstance: app.log.child({ listener: 'metrics' }),
     logController: new LogController({ disableRequestLogging: true }),
   });
-  addMetricsRoute(metricsApp, app.metrics.registry);
+  // Its own port, reached by scrapers only: no request is refused for having crossed a proxy.
+  addMetricsRoute(metricsApp, app.metrics.registry, { refuseForwarded: false });
   return metricsApp;
 }
