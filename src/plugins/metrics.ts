@@ -10,6 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errorBody } from './errors.js';
 
 export interface Metrics {
   registry: Registry;
@@ -117,7 +118,11 @@ export function addMetricsRoute(app: FastifyInstance, registry: Registry, opts: 
     // Hidden from the OpenAPI document: it is for scrapers, and may live on another port.
     { logLevel: 'warn', config: { metricsRoute: true, shed: false }, schema: { hide: true } },
     async (request, reply) => {
-      if (opts.refuseForwarded && FORWARDED_HEADERS.some((h) => request.headers[h] !== undefined)) return reply.callNotFound();
+      if (opts.refuseForwarded && FORWARDED_HEADERS.some((h) => request.headers[h] !== undefined)) {
+        // The not-found handler would answer 405 (it knows the path): say what it says for an unknown one.
+        const path = request.url.replace(/\?.*$/s, '');
+        return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', `no route for ${request.method} ${path}`));
+      }
       reply.header('cache-control', 'no-store').type(registry.contentType);
       return registry.metrics();
     },
