@@ -57,12 +57,13 @@ export const COMPAT_FIELD_NAMES = {
   rtc: { userAccount: 'uid', expireSeconds: 'expiry' },
   rtm: { userId: 'uid', expireSeconds: 'expiry' },
   rte: { uid: 'rtcuid', userAccount: 'rtcuid', userId: 'rtmuid', rtmUserId: 'rtmuid', expireSeconds: 'expiry' },
+  chatApp: { expireSeconds: 'expiry' },
   chat: { userId: 'chatid', expireSeconds: 'expiry' },
   getToken: { channelName: 'channel', uid: 'uid', userAccount: 'uid', userId: 'uid', expireSeconds: 'expire' },
 } as const satisfies Record<string, FieldNames>;
 
 const mintConfig = (fieldNames: FieldNames) => ({ noStore: true, fieldNames });
-const names = (request: FastifyRequest): FieldNames => request.routeOptions.config.fieldNames ?? {};
+const names = (request: FastifyRequest): FieldNames | undefined => request.routeOptions.config.fieldNames;
 
 const compat = (operationId: string, summary: string, description: string) => ({
   operationId,
@@ -213,12 +214,12 @@ export default async function compatRoutes(fastify: FastifyInstance) {
   app.get(
     '/chat/app',
     {
-      config: mintConfig(COMPAT_FIELD_NAMES.chat),
+      config: mintConfig(COMPAT_FIELD_NAMES.chatApp),
       schema: {
         ...compat('legacyChatAppToken', 'Go service: Chat app token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
         querystring: ChatQuerySchema,
         security: mintSecurity,
-        response: { 200: ref(LegacyChatResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.chat, () => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds')) },
+        response: { 200: ref(LegacyChatResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.chatApp, () => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds')) },
       },
     },
     async (request) => {
