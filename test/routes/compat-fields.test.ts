@@ -6,6 +6,7 @@
  * a row here fails the test.
  */
 import t from 'tap';
+import { COMPAT_FIELD_NAMES } from '../../src/routes/compat/index.js';
 import { build } from '../helper.js';
 
 interface Row {
@@ -99,6 +100,18 @@ const TABLE: Record<string, Row[]> = {
   legacyPing: [],
 };
 
+/** Which field map each operation declares (route config `fieldNames`). */
+const MAP_OF: Record<string, keyof typeof COMPAT_FIELD_NAMES> = {
+  legacyAccessToken: 'accessToken',
+  legacyRtcToken: 'rtc',
+  legacyRtmToken: 'rtm',
+  legacyRteTokens: 'rte',
+  legacyRteTokensWithRtmUid: 'rte',
+  legacyChatAppToken: 'chatApp',
+  legacyChatUserToken: 'chat',
+  legacyGetToken: 'getToken',
+};
+
 type Spec = {
   paths: Record<string, Record<string, { operationId: string; tags?: string[]; parameters?: { name: string }[]; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
   components: { schemas: Record<string, { properties: Record<string, unknown> }> };
@@ -116,6 +129,13 @@ t.test('every compat operation × field: 400 VALIDATION_ERROR naming the field a
     const bodyFields = ref ? Object.keys(spec.components.schemas[ref.split('/').pop()!]!.properties) : [];
     const fields = [...(op.parameters ?? []).map((p) => p.name), ...bodyFields];
     for (const field of fields) t.ok(rows.some((r) => r.field === field), `${op.operationId}: a case for ${field}`);
+    // The route's map (used for 403s too) may only name fields the route has.
+    const map = MAP_OF[op.operationId];
+    if (map) {
+      for (const name of Object.values(COMPAT_FIELD_NAMES[map])) {
+        t.ok([...fields, ...(op.operationId === 'legacyRteTokens' ? ['rtmuid'] : [])].includes(name), `${op.operationId}: maps to its own field ${name}`);
+      }
+    }
 
     for (const row of rows) {
       const res = await app.inject({ method: row.body ? 'POST' : 'GET', url: row.url, ...(row.body && { payload: row.body }) });
