@@ -22,6 +22,8 @@ const error = (description: string, sample: Sample) => ({
 /** Statuses of every minting route, whatever carries its input. */
 const INVALID_INPUT = 'Invalid input; the message and `field` name what is wrong, as this operation spells it';
 
+const FORBIDDEN = "Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which";
+
 const mintErrorResponses = {
   400: error(INVALID_INPUT, {
     statusCode: 400,
@@ -34,7 +36,7 @@ const mintErrorResponses = {
     code: 'MISSING_CREDENTIALS',
     message: 'credentials are required: Authorization: Bearer <credential>',
   }),
-  403: error("Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which", {
+  403: error(FORBIDDEN, {
     statusCode: 403,
     code: 'CHANNEL_NOT_ALLOWED',
     message: 'this caller may not mint tokens for channel "vip"',
@@ -63,10 +65,10 @@ export const tokenErrorResponses = {
 export const getErrorResponses = mintErrorResponses;
 
 /**
- * The same statuses, with the 400 example taken from a real rule error as this
- * route names its fields, so an example can never show another route's name.
+ * The same statuses, with the 400 example taken from a real rule error and the 403
+ * example's field as this route names its fields, so an example never shows another route's name.
  */
-export function withRuleExample<T extends object>(responses: T, names: FieldNames, breakRule: () => unknown) {
+export function withRuleExample<T extends object>(responses: T, names: FieldNames & { expireSeconds: string }, breakRule: () => unknown) {
   let example: TokenInputError | undefined;
   try {
     breakRule();
@@ -76,7 +78,18 @@ export function withRuleExample<T extends object>(responses: T, names: FieldName
   /* c8 ignore next */
   if (!example) throw new Error('the example input passes the rule');
   const { field, message } = example.named(names);
-  return { ...responses, 400: error(INVALID_INPUT, { statusCode: 400, code: VALIDATION_ERROR, message, field }) };
+  // Every minting route has a lifetime, not every one a channel: the 403 example is the lifetime cap.
+  const ttl = names.expireSeconds;
+  return {
+    ...responses,
+    400: error(INVALID_INPUT, { statusCode: 400, code: VALIDATION_ERROR, message, field }),
+    403: error(FORBIDDEN, {
+      statusCode: 403,
+      code: 'TTL_ABOVE_CALLER_CAP',
+      message: `${ttl} 3600 is above this caller's cap of 600 seconds`,
+      field: ttl,
+    }),
+  };
 }
 
 export { mintSecurity } from '../schemas/security.js';

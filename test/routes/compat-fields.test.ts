@@ -171,5 +171,7 @@ t.test("the spec's 400 example of each compat operation names that operation's o
     const own = [...(op.parameters ?? []).map((p) => p.name), ...(op.operationId === 'legacyGetToken' ? ['channel', 'uid', 'expire'] : [])];
     t.equal(example.code, 'VALIDATION_ERROR', op.operationId);
     t.ok(own.includes(example.field!), `${op.operationId}: example field ${example.field} is one of ${own.join(', ')}`);
+    const denied = op.responses['403']!.content!['application/json']!.example!;
+    t.ok(own.includes(denied.field!), `${op.operationId}: 403 example field ${denied.field} is one of ${own.join(', ')}`);
   }
 });
