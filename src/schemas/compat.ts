@@ -34,8 +34,9 @@ export const SeedQuerySchema = Type.Object(
         description: 'publisher, or subscriber/audience; absent or empty = subscriber; anything else is a 400',
       }),
     ),
+    // Empty is absent here too, as the tutorial server reads it.
     expireTime: Type.Optional(
-      Type.String({ pattern: '^[0-9]+$', description: 'Lifetime in seconds from now (default TOKEN_TTL_DEFAULT)', examples: ['3600'] }),
+      Type.String({ pattern: '^[0-9]*$', description: 'Lifetime in seconds from now; absent or empty = TOKEN_TTL_DEFAULT', examples: ['3600'] }),
     ),
   },
 );

@@ -46,6 +46,9 @@ t.test('GET /access_token role: publisher, subscriber/audience (also absent or e
   };
   t.same(await privileges('&role=publisher'), ['1', '2', '3', '4'], 'publisher: join + publish');
   for (const q of ['', '&role=', '&role=subscriber', '&role=audience']) t.same(await privileges(q), ['1'], `${q || 'no role'}: join only`);
+  // The tutorial reads an empty expireTime as absent too.
+  const blank = decode006((await app.inject('/access_token?channelName=demo&uid=7&role=&expireTime=')).json().token);
+  t.equal(blank.privileges[1]! - (blank.ts - 86_400), 3600, 'expireTime= is the default lifetime');
   // A guess would hand a join-only token to someone who asked to publish; the README says so.
   for (const role of ['host', 'broadcaster', 'Publisher', ' publisher']) {
     const res = await app.inject(`/access_token?channelName=demo&role=${encodeURIComponent(role)}`);

@@ -100,7 +100,7 @@ export default async function compatRoutes(fastify: FastifyInstance) {
         channelName: q.channelName,
         uid: q.uid === undefined || q.uid === '' ? 0 : parseUid(q.uid),
         role: toRole(q.role),
-        expireSeconds: lifetime(q.expireTime),
+        expireSeconds: lifetime(q.expireTime || undefined),
         version: '006',
       }, names(request));
       return { token: minted.token };
