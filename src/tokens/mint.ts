@@ -374,7 +374,7 @@ export function createTokenMinter(credentials: Credentials, options: MinterOptio
     const { expire, privileges } = rtcLifetimes(input);
     let rtmUserId = input.rtmUserId;
     if (rtmUserId === undefined) {
-      if (identity === 0) throw new TokenInputError('rtmUserId', 'is required when uid is 0 (the RTC wildcard)');
+      if (identity === 0) throw new TokenInputError('rtmUserId', 'is required when the RTC user is the wildcard 0');
       rtmUserId = String(identity);
     }
     checkRtmUserId(rtmUserId, 'rtmUserId');
