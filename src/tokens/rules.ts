@@ -45,7 +45,9 @@ export type RuleField =
   | 'role'
   | 'expireSeconds'
   | 'privilegeExpireSeconds'
-  | 'combined';
+  | 'combined'
+  /** Nested and family fields (`privileges.joinChannel`, `permissions.messageChannels.read.0`, `roomUuid`, …) keep their v1 path. */
+  | (string & {});
 
 /**
  * How a route spells the fields the rules check, when not as v1 does: e.g. /rtm/:uid
@@ -53,7 +55,7 @@ export type RuleField =
  * error handler and the policy checks both read that one map, so a 400 or 403
  * always names the field as the caller sent it.
  */
-export type FieldNames = Partial<Record<RuleField, string>>;
+export type FieldNames = Readonly<Record<string, string>>;
 
 /** A rejected input, naming the rule's field; `named()` gives it as a route spells it. */
 export class TokenInputError extends Error {
