@@ -14,7 +14,6 @@ import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugin
 import health from './plugins/health.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
-import policy from './plugins/policy.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
 import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
@@ -23,7 +22,7 @@ import swagger from './plugins/swagger.js';
 import compatRoutes from './routes/compat/index.js';
 import healthRoutes from './routes/health.js';
 import v1TokenRoutes from './routes/v1/tokens.js';
-import { compatSchemas } from './schemas/compat.js';
+import { buildCompatSchemas, compatComponents } from './schemas/compat.js';
 import { HealthSchema, ReadinessCheckSchema, ReadinessSchema } from './schemas/health.js';
 import { buildTokenSchemas } from './schemas/tokens.js';
 
@@ -194,6 +193,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
   });
+  // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint
+  // (the agora plugin's mint guard: policy and audit around the minter, as request.mint).
+  await app.register(auth, config.auth);
+  await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
   await app.register(agora, {
     appId: config.appId,
     appCertificate: config.appCertificate,
@@ -202,13 +205,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now: overrides.now,
     salt: overrides.salt,
   });
-  // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint (policy).
-  await app.register(auth, config.auth);
-  await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
-  await app.register(policy);
 
-  const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
-  for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
+  const limits = { ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax };
+  const tokenSchemas = buildTokenSchemas(limits);
+  const compatSchemas = buildCompatSchemas(limits);
+  for (const schema of [...Object.values(tokenSchemas), ...compatComponents(compatSchemas), HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
     app.addSchema(schema);
   }
   await app.register(swagger, { publicUrl: config.publicUrl });
@@ -216,6 +217,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Registration order is the order of the spec's paths and of generated clients: v1 first.
   await app.register(v1TokenRoutes, { prefix: '/v1/tokens', schemas: tokenSchemas });
   await app.register(healthRoutes);
-  await app.register(compatRoutes);
+  await app.register(compatRoutes, { schemas: compatSchemas });
   return app;
 }

@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseApiKeyLines, type ApiKeyEntry } from './auth/api-keys.js';
+import type { AuthMethod } from './auth/policy.js';
 import { AGORA_TTL_CAP, HEX32_PATTERN } from './tokens/rules.js';
 
 /**
@@ -152,7 +153,7 @@ export interface Config {
   trustProxy: boolean | number | string[];
 }
 
-export type AuthMethod = 'apiKey' | 'jwt';
+export type { AuthMethod };
 
 export interface JwtConfig {
   /** Exactly one key source. */

@@ -5,7 +5,7 @@
  * digests instead of keys.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX } from '../tokens/rules.js';
+import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
 import { isTokenType, validPattern, type Restrictions, type Role, type TokenType } from './policy.js';
 
 /** Optional restrictions of one key (keys file only; see grantsOf for the defaults). */
@@ -51,7 +51,7 @@ function parseOption(limits: KeyLimits, option: string): boolean {
       return true;
     case 'roles': {
       const roles = value.split(',');
-      if (!roles.every((r) => r === 'publisher' || r === 'subscriber')) return false;
+      if (!roles.every((r) => (ROLES as readonly string[]).includes(r))) return false;
       limits.roles = roles as Role[];
       return true;
     }

@@ -6,8 +6,8 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
-import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, UID_MAX } from '../tokens/rules.js';
-import { TOKEN_TYPE_NAMES, grantsOf, validPattern, type Caller } from './policy.js';
+import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
+import { JWT_DEFAULT_ROLES, TOKEN_TYPE_NAMES, grantsOf, uidOf, validPattern, type Caller } from './policy.js';
 
 /** Why a credential was refused: 401 (bad credential), 403 (unusable claims) or 503 (keys unreachable). */
 export class AuthFailure extends Error {
@@ -26,7 +26,7 @@ export const PolicyClaimSchema = Type.Object(
   {
     channels: Type.Optional(Type.Array(Type.String({ pattern: `^[${AGORA_CHARSET}*]{1,${CHANNEL_NAME_MAX}}$` }))),
     services: Type.Optional(Type.Array(Type.Union(TOKEN_TYPE_NAMES.map((t) => Type.Literal(t))))),
-    roles: Type.Optional(Type.Array(Type.Union([Type.Literal('publisher'), Type.Literal('subscriber')]))),
+    roles: Type.Optional(Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))))),
     wildcardUid: Type.Optional(Type.Boolean()),
     anyUser: Type.Optional(Type.Boolean()),
     maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: AGORA_TTL_CAP })),
@@ -37,9 +37,10 @@ export const PolicyClaimSchema = Type.Object(
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const JWKS_TIMEOUT_MS = 3_000;
 
+/** A uid claim: a canonical decimal string or a whole number, in range (uidOf decides both alike). */
 function claimUid(value: unknown): number | undefined {
-  const n = typeof value === 'string' && /^(0|[1-9][0-9]{0,9})$/.test(value) ? Number(value) : value;
-  return Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= UID_MAX ? (n as number) : undefined;
+  if (typeof value === 'string') return uidOf(value);
+  return Number.isSafeInteger(value) ? uidOf(String(value)) : undefined;
 }
 
 function claimText(value: unknown): string | undefined {
@@ -62,7 +63,7 @@ export function callerFromClaims(payload: JWTPayload, cfg: Pick<JwtConfig, 'iden
   const grants = grantsOf(
     policy,
     { anyIdentity: policy.anyUser === true, identity: claimText(payload[cfg.identityClaim]), uid: claimUid(payload[cfg.uidClaim]) },
-    ['subscriber'],
+    JWT_DEFAULT_ROLES,
   );
   return { id: subject, method: 'jwt', grants };
 }

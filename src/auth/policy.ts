@@ -6,7 +6,9 @@
  * make it. That includes a lifetime above the caller's own cap; a lifetime above
  * the server's TOKEN_TTL_MAX stays a 400, because nobody may ask for it.
  */
-import { UID_MAX } from '../tokens/rules.js';
+import { ROLES, UID_MAX, UID_PATTERN, type Role } from '../tokens/rules.js';
+
+export type { Role };
 
 interface TokenTypeInfo {
   /** Not bound to one user: full access for the whole app. Never granted by default. */
@@ -43,8 +45,6 @@ export const TOKEN_TYPE_NAMES = Object.keys(TOKEN_TYPES) as TokenType[];
 export function isTokenType(name: string): name is TokenType {
   return Object.hasOwn(TOKEN_TYPES, name);
 }
-
-export type Role = 'publisher' | 'subscriber';
 
 /** What one caller may mint. */
 export interface Grants {
@@ -94,19 +94,27 @@ export function grantsOf(r: Restrictions, base: Pick<Grants, 'anyIdentity' | 'id
     ...base,
     channels: r.channels,
     services: [...new Set(services)],
-    roles: roles.includes('publisher') ? ['publisher', 'subscriber'] : ['subscriber'],
+    roles: roles.includes('publisher') ? ROLES : ['subscriber'],
     wildcardUid: r.wildcardUid === true,
     maxTtl: r.maxTtl,
     rateLimit: r.rateLimit,
   };
 }
 
-export type AuthMethod = 'none' | 'apiKey' | 'jwt';
+/** The credentials a deployment may accept (AUTH_MODE lists them). */
+export const AUTH_METHODS = ['apiKey', 'jwt'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** Key-file lines: a key acts for a backend, which mints for both roles unless its line says otherwise. */
+export const API_KEY_DEFAULT_ROLES: readonly Role[] = ROLES;
+/** JWTs: an end user's credential, which mints join-only tokens unless its policy claim says otherwise. */
+export const JWT_DEFAULT_ROLES: readonly Role[] = ['subscriber'];
 
 export interface Caller {
   /** Key name or JWT subject: safe to log, the rate-limit key. */
   id: string;
-  method: AuthMethod;
+  /** 'none': AUTH_MODE=none, the anonymous caller. */
+  method: AuthMethod | 'none';
   grants: Grants;
 }
 
@@ -114,7 +122,7 @@ export interface Caller {
 export const OPEN_GRANTS: Grants = {
   anyIdentity: true,
   services: TOKEN_TYPE_NAMES,
-  roles: ['publisher', 'subscriber'],
+  roles: ROLES,
   wildcardUid: true,
 };
 
@@ -162,12 +170,15 @@ export function typesOf(req: Pick<MintRequest, 'service' | 'userId' | 'roomUuid'
   }
 }
 
+/** The default lifetime's rule in words, for the schemas that document it (defaultTtl applies it). */
+export const DEFAULT_TTL_TEXT = "TOKEN_TTL_DEFAULT, or the caller's own cap when that is lower";
+
 /** The lifetime to use when the request names none: the server default, within the caller's cap. */
 export function defaultTtl(serverDefault: number, grants: Grants): number {
   return Math.min(serverDefault, grants.maxTtl ?? serverDefault);
 }
 
-const CANONICAL_UID = /^(0|[1-9][0-9]{0,9})$/;
+const CANONICAL_UID = new RegExp(UID_PATTERN);
 
 /**
  * The uid a user id stands for. Both token formats write the uid as its decimal

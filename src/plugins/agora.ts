@@ -1,12 +1,13 @@
 /**
- * The only holder of the App Certificate: it unwraps the secret once, hands it to
- * the minter and exposes nothing but the minting functions, each counted in the
- * tokens-minted metric.
+ * The only holder of the App Certificate: it unwraps the secret once and hands it
+ * to the minter, whose functions (each counted in the tokens-minted metric) go to
+ * the mint guard and nowhere else. The app sees only `tokenLimits`, read-only numbers.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Secret } from '../config.js';
 import { createTokenMinter, type MinterOptions, type TokenMinter } from '../tokens/mint.js';
+import mintGuard from './mint-guard.js';
 
 export interface AgoraPluginOptions {
   appId: string;
@@ -18,13 +19,17 @@ export interface AgoraPluginOptions {
   salt?: MinterOptions['salt'] | undefined;
 }
 
-export interface Tokens extends TokenMinter {
-  ttlDefault: number;
+/** What non-minting code may know of the minter: its lifetimes. Frozen. */
+export interface TokenLimits {
+  /** TOKEN_TTL_DEFAULT (the guard applies it within the caller's cap). */
+  readonly ttlDefault: number;
+  /** The highest lifetime the minter accepts: TOKEN_TTL_MAX, within Agora's 24 h. */
+  readonly maxTtl: number;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    tokens: Tokens;
+    tokenLimits: TokenLimits;
   }
 }
 
@@ -42,9 +47,8 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
       return m;
     };
   }
-  app.decorate('tokens', {
-    ...minter,
-    ttlDefault: opts.ttlDefault,
+  const counting: TokenMinter = {
+    maxTtl: minter.maxTtl,
     rtc: counted(minter.rtc, () => ['rtc']),
     rtm: counted(minter.rtm, (input) => [input.permissions === undefined ? 'rtm' : 'rtm2']),
     rtcRtm: counted(minter.rtcRtm, (_, m) => (m.combined ? ['rtc_rtm'] : ['rtc', 'rtm'])),
@@ -53,7 +57,10 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     convoai: counted(minter.convoai, () => ['convoai']),
     stt: counted(minter.stt, () => ['stt']),
     fpa: counted(minter.fpa, () => ['fpa']),
-  });
+  };
+  app.decorate('tokenLimits', Object.freeze({ ttlDefault: opts.ttlDefault, maxTtl: minter.maxTtl }));
+  // An option, never a decoration: request.mint (policy, audit) is the one way to these functions.
+  await app.register(mintGuard, { minter: counting, ttlDefault: opts.ttlDefault });
 }
 
-export default fp(agoraPlugin, { name: 'agora', fastify: '5.x', dependencies: ['metrics'] });
+export default fp(agoraPlugin, { name: 'agora', fastify: '5.x', dependencies: ['metrics', 'auth'] });

@@ -1,6 +1,10 @@
 /**
- * The only way routes mint: `request.mint`, the minter seen through the caller's
- * grants. Every call checks the policy (403 on denial), applies the default
+ * The only way to a token: `request.mint`, the minter seen through the caller's
+ * grants. The agora plugin registers this plugin and hands it the minter as an
+ * option; no decoration holds a minting function, so a route (or any plugin)
+ * cannot mint without authentication, the policy and the audit line.
+ *
+ * Every call checks the policy (403 on denial), applies the default
  * lifetime within the caller's cap, and writes ONE audit line — caller, service,
  * version, channel, identity, lifetime, decision; never the token.
  *
@@ -10,6 +14,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
+import type { TokenMinter } from '../tokens/mint.js';
 import type {
   AgentInput,
   ApaasInput,
@@ -22,8 +27,8 @@ import type {
   RtcInput,
   RtcRtmInput,
   RtmInput,
-  TokenVersion,
 } from '../tokens/mint.js';
+import type { TokenVersion } from '../tokens/rules.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -48,8 +53,14 @@ declare module 'fastify' {
 
 type Decision = 'allowed' | 'denied' | 'rejected';
 
-async function policyPlugin(app: FastifyInstance) {
-  const tokens = app.tokens;
+export interface MintGuardOptions {
+  /** The (metric-counting) minter: reachable through this plugin only. */
+  minter: TokenMinter;
+  /** TOKEN_TTL_DEFAULT: the lifetime of a request that names none (see defaultTtl). */
+  ttlDefault: number;
+}
+
+async function mintGuardPlugin(app: FastifyInstance, { minter: tokens, ttlDefault }: MintGuardOptions) {
   const audited = new WeakSet<FastifyRequest>();
   /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
   const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
@@ -87,7 +98,7 @@ async function policyPlugin(app: FastifyInstance) {
     const caller = request.caller;
     // A minting route without `security` would mint for nobody in particular: refuse loudly.
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
-    const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
+    const expireSeconds = requested ?? defaultTtl(ttlDefault, caller.grants);
     const fields = {
       service: req.service,
       version,
@@ -162,4 +173,4 @@ async function policyPlugin(app: FastifyInstance) {
   });
 }
 
-export default fp(policyPlugin, { name: 'policy', fastify: '5.x', dependencies: ['agora', 'auth'] });
+export default fp(mintGuardPlugin, { name: 'mint-guard', fastify: '5.x', dependencies: ['auth'] });
