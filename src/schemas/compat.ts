@@ -32,7 +32,7 @@ export const COMPAT_TOKEN_TYPES = ['uid', 'userAccount'] as const;
 const compatRole = () =>
   StringEnum(COMPAT_ROLES, { description: 'publisher, or subscriber/audience (join only)', examples: ['publisher'] });
 
-const UID_TEXT = `Integer uid from 0 to ${UID_MAX} in canonical decimal (no sign, no leading zeros); 0 = any user (wildcard)`;
+const UID_TEXT = `integer uid from 0 to ${UID_MAX} in canonical decimal (no sign, no leading zeros); 0 = any user (wildcard)`;
 /** An account, a uid in decimal or an RTM / Chat user id: all are channel-name characters (the handler applies the stricter rule). */
 const ACCOUNT_TEXT = `a user account: 1–${USER_ACCOUNT_MAX} bytes, channel-name characters`;
 
@@ -48,7 +48,7 @@ export function buildCompatSchemas(l: TtlLimits) {
     channelName: channelName(),
     // Empty is absent: the tutorial sends `uid=` when its form field is blank.
     uid: Type.Optional(
-      Type.String({ pattern: UID_PATTERN.replace(/\$$/, '?$'), default: '0', description: `${UID_TEXT}; absent or empty = 0`, examples: ['1234'] }),
+      Type.String({ pattern: UID_PATTERN.replace(/\$$/, '?$'), maxLength: 10, default: '0', description: `An ${UID_TEXT}; absent or empty = 0`, examples: ['1234'] }),
     ),
     // Empty is absent, as for uid. Anything else unknown (e.g. `host`) is a 400, not a guess: a
     // join-only token for a would-be host fails far from here.
