@@ -1,7 +1,7 @@
 /**
  * The only holder of the App Certificate: it unwraps the secret once and hands it
  * to the minter, whose functions (each counted in the tokens-minted metric) go to
- * the mint guard and nowhere else. The app sees only `tokenLimits`, read-only numbers.
+ * the mint guard and nowhere else. The app sees only `tokenLimits`, a read-only number.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -19,10 +19,8 @@ export interface AgoraPluginOptions {
   salt?: MinterOptions['salt'] | undefined;
 }
 
-/** What non-minting code may know of the minter: its lifetimes. Frozen. */
+/** What non-minting code may know of the minter (a route checks a lifetime before the policy does). Frozen. */
 export interface TokenLimits {
-  /** TOKEN_TTL_DEFAULT (the guard applies it within the caller's cap). */
-  readonly ttlDefault: number;
   /** The highest lifetime the minter accepts: TOKEN_TTL_MAX, within Agora's 24 h. */
   readonly maxTtl: number;
 }
@@ -58,8 +56,9 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     stt: counted(minter.stt, () => ['stt']),
     fpa: counted(minter.fpa, () => ['fpa']),
   };
-  app.decorate('tokenLimits', Object.freeze({ ttlDefault: opts.ttlDefault, maxTtl: minter.maxTtl }));
-  // An option, never a decoration: request.mint (policy, audit) is the one way to these functions.
+  app.decorate('tokenLimits', Object.freeze({ maxTtl: minter.maxTtl }));
+  // Options, never decorations: request.mint (policy, audit) is the one way to these functions,
+  // and the guard alone applies the default lifetime.
   await app.register(mintGuard, { minter: counting, ttlDefault: opts.ttlDefault });
 }
 

@@ -13,7 +13,7 @@ export interface V1TokenRoutesOptions {
   schemas: TokenSchemas;
 }
 
-export const EXPIRY_NOTE =
+const EXPIRY_NOTE =
   'Lifetimes are seconds from now (never unix timestamps), capped by the server and by the caller\'s own limit. ' +
   'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
 
