@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE } from '../helper.js';
 import { listen, ROOT, runTool } from '../tools.js';
-import { CHAT, RTC, RTM, type ClientResults } from './usage/requests.js';
+import { CHAT, INSPECT_AS, RTC, RTM, type ClientResults } from './usage/requests.js';
 
 export type ClientName = 'openapi-fetch' | 'hey-api';
 
@@ -53,6 +53,12 @@ export async function proveClient(t: Test, name: ClientName, generate: (outDir: 
   t.ok(verify007(chat, APP_CERTIFICATE), 'Chat token verifies');
   t.match(chat, { expire: CHAT.expireSeconds, services: [{ name: 'chat', userId: CHAT.userId, privileges: { 1: 600 } }] }, 'Chat user token');
   t.equal(results.chat.kind, 'user');
+
+  t.same(
+    results.inspect,
+    { valid: false, signatureValid: true, uid: RTC.uid, problems: ['UID_MISMATCH'] },
+    `inspect: the RTC token is signed by this server, for uid ${RTC.uid}, not the ${INSPECT_AS.uid} the app joins with`,
+  );
 
   t.equal(results.error.status, 400, 'the bad request fails with 400');
   t.match(results.error.body, { statusCode: 400, error: 'Bad Request', code: 'VALIDATION_ERROR', field: 'channelName', message: /channelName/ }, 'typed ErrorResponse');
