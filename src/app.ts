@@ -21,6 +21,7 @@ import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
 import compatRoutes from './routes/compat/index.js';
 import healthRoutes from './routes/health.js';
+import inspectPageRoutes from './routes/inspect-page.js';
 import v1InspectRoutes from './routes/v1/inspect.js';
 import v1TokenRoutes from './routes/v1/tokens.js';
 import { compatSchemas } from './schemas/compat.js';
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Registration order is the order of the spec's paths and of generated clients: v1 first.
   await app.register(v1TokenRoutes, { prefix: '/v1/tokens', schemas: tokenSchemas });
   await app.register(v1InspectRoutes, { prefix: '/v1/tokens' });
+  await app.register(inspectPageRoutes, { authRequired: config.auth.methods.length > 0 });
   await app.register(healthRoutes);
   await app.register(compatRoutes);
   return app;
