@@ -128,7 +128,8 @@ const CLOCK_SKEW_TOLERANCE = 300;
 
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 
-function duration(seconds: number): string {
+/** "42 s", "12 min", "1.5 h", "3 days": how long ago or ahead, for people. */
+export function duration(seconds: number): string {
   const s = Math.abs(seconds);
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;

@@ -71,7 +71,7 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   t.equal(anonymous.status, 401);
   await page.locator('#status.error').waitFor();
   t.match(await page.locator('#status').innerText(), /needs an API key or bearer token/, 'a 401 asks for the credential');
-  t.ok(await page.locator('#credential').evaluate((e) => e === document.activeElement), 'and puts the cursor in its field');
+  t.equal(await page.evaluate('document.activeElement?.id'), 'credential', 'and puts the cursor in its field');
 
   await page.locator('#credential').fill(API_KEY);
   const authed = await inspect();
@@ -81,7 +81,7 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   await page.locator('#result').waitFor();
 
   t.equal(await page.locator('#verdict').innerText(), 'Agora would reject this token');
-  const codes = await page.locator('#problems li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.code));
+  const codes = await page.locator('#problems li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-code')));
   t.same(codes.sort(), ['ACCOUNT_TOKEN_USED_WITH_UID', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'SIGNATURE_INVALID']);
   t.match(await page.locator('#problems li[data-code=ACCOUNT_TOKEN_USED_WITH_UID]').innerText(), /Error: The token was minted for the user account "01234", but the app joins with the integer uid 1234/);
   t.match(await page.locator('#summary').innerText(), new RegExp(`App ID\\s+${APP_ID} — this server's[\\s\\S]*Signature\\s+INVALID for this server`));
@@ -93,7 +93,7 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   const tokenLeft = page.locator('#summary .countdown');
   const first = await tokenLeft.innerText();
   t.match(first, /^expires in 5\d min( \d+ s)?$|^expires in 55 min/, 'the token itself still has ~55 minutes');
-  await page.waitForFunction((before) => document.querySelector('#summary .countdown')?.textContent !== before, first, { timeout: 5000 });
+  await page.waitForFunction(`document.querySelector('#summary .countdown')?.textContent !== ${JSON.stringify(first)}`, undefined, { timeout: 5000 });
   t.pass('the countdown ticks');
 
   await mkdir(ARTIFACTS, { recursive: true });
@@ -114,7 +114,7 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   await page.locator('button[type=submit]').click();
   t.match(await page.locator('#status').innerText(), /uid must be a whole number/, 'a non-numeric uid is caught before sending');
 
-  const stored = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie }));
+  const stored = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
   t.same(stored, { local: 0, session: 0, cookie: '' }, 'nothing stored in the page');
   t.same(await context.cookies(), [], 'no cookie in the browser');
   t.same(consoleLines.filter((l) => /Content Security Policy|Trusted Type/i.test(l)), [], 'no CSP violation');
