@@ -177,7 +177,7 @@ t.test('inspect: readable and JSON, exit 0 valid / 1 problems / 2 usage', async 
   t.match(wrongCert, { code: 1, stdout: /signature +invalid[\s\S]*SIGNATURE_INVALID/ });
   t.match(fromFile, { code: 0, stdout: /signature +valid/ }, 'APP_CERTIFICATE_FILE is read like the server reads it');
   t.match(otherApp, { code: 1, stdout: /\(NOT the App ID given\)[\s\S]*APP_ID_MISMATCH/ });
-  t.match(notToken, { code: 1, stdout: /^Not an Agora token \(UNKNOWN_VERSION\): not an Agora token: it must start with 006 or 007/ });
+  t.match(notToken, { code: 1, stdout: /^Not an Agora token \(UNKNOWN_VERSION\): an Agora token starts with 006 or 007/ });
   t.match(JSON.parse(jsonNotToken.stdout), { error: { code: 'UNKNOWN_VERSION' } });
   t.equal(jsonNotToken.code, 1);
 

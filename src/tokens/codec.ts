@@ -402,7 +402,7 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodeRe
   }
   return {
     ok: false,
-    error: { code: 'UNKNOWN_VERSION', message: 'not an Agora token: it must start with 006 or 007 (no spaces or quotes around it)' },
+    error: { code: 'UNKNOWN_VERSION', message: 'an Agora token starts with 006 or 007 (no spaces or quotes around it)' },
   };
 }
 

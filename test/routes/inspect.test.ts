@@ -119,7 +119,7 @@ t.test('input that is no token, or malformed: 400 in the one error shape, naming
   const app = await build(t);
   const { token } = (await app.inject(post('/v1/tokens/rtc', { channelName: 'room', uid: 42 }))).json();
   const cases: [string, unknown, string, string | RegExp][] = [
-    ['not a token', { token: 'hello' }, 'token', /^body\/token is not an Agora token: not an Agora token: it must start with 006 or 007/],
+    ['not a token', { token: 'hello' }, 'token', /^body\/token is not an Agora token: an Agora token starts with 006 or 007/],
     ['damaged', { token: `${token.slice(0, 40)}` }, 'token', /^body\/token is not an Agora token: /],
     ['too long', { token: `007${'A'.repeat(4096)}` }, 'token', 'body/token must NOT have more than 4096 characters'],
     ['empty', { token: '' }, 'token', /body\/token/],
