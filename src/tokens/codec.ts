@@ -395,10 +395,10 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodeRe
     if (text.startsWith('007')) return { ok: true, token: parse007(text) };
     if (text.startsWith('006')) return { ok: true, token: parse006(text) };
   } catch (err) {
-    if (err instanceof Stop) return { ok: false, error: err.error };
     // Every reader above only stops with Stop; anything else is a bug in this module, not bad input.
     /* c8 ignore next */
-    throw err;
+    if (!(err instanceof Stop)) throw err;
+    return { ok: false, error: err.error };
   }
   return {
     ok: false,
