@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import helmet from '@fastify/helmet';
+import fastifyHelmet from '@fastify/helmet';
+import helmet from 'helmet';
 
 /** A JSON response needs to load nothing and be framed by nobody. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -27,13 +28,32 @@ const PAGE_PREFIX = '/inspect';
 /** Whether `path` is `prefix` or below it. */
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
+const HELMET_OPTIONS = {
+  // Set below, per path.
+  contentSecurityPolicy: false,
+  // Token responses are fetched cross-origin by browser apps (CORS decides who may read them).
+  crossOriginResourcePolicy: { policy: 'cross-origin' as const },
+};
+
+/**
+ * The headers every API response carries, for the responses written outside the
+ * request hooks (malformed requests answered from the socket, bad URLs): the same
+ * helmet, the same options, applied to a stand-in response once.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: () => {},
+  };
+  // helmet's middleware is synchronous and calls next() at once.
+  helmet(HELMET_OPTIONS)({} as never, res as never, () => {});
+  headers['content-security-policy'] = API_CSP;
+  return Object.freeze(headers);
+})();
+
 async function securityPlugin(app: FastifyInstance) {
-  await app.register(helmet, {
-    // Set below, per path.
-    contentSecurityPolicy: false,
-    // Token responses are fetched cross-origin by browser apps (CORS decides who may read them).
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  await app.register(fastifyHelmet, HELMET_OPTIONS);
   app.addHook('onSend', async (request, reply) => {
     const path = request.url.split('?')[0] as string;
     reply.header('content-security-policy', under(path, DOCS_PREFIX) ? DOCS_CSP : under(path, PAGE_PREFIX) ? PAGE_CSP : API_CSP);

@@ -124,6 +124,7 @@ t.test('input that is no token, or malformed: 400 in the one error shape, naming
     ['too long', { token: `007${'A'.repeat(4096)}` }, 'token', 'body/token must NOT have more than 4096 characters'],
     ['empty', { token: '' }, 'token', /body\/token/],
     ['missing', {}, 'token', /token/],
+    ['uid as a string is not coerced', { token, uid: '42' }, 'uid', /body\/uid must be integer/],
     ['uid out of range', { token, uid: 2 ** 32 }, 'uid', /body\/uid/],
     ['channel with characters Agora refuses', { token, channelName: 'a/b' }, 'channelName', /body\/channelName/],
     ['uid and userAccount together', { token, uid: 1, userAccount: 'a' }, 'uid', /uid.*userAccount/],
