@@ -63,7 +63,7 @@ t.test('help on each command; no command is a usage error', async (t) => {
   ]);
   t.match(top, { code: 0, stdout: /^Usage: agora-token-server <command>[\s\S]*mint <type>[\s\S]*inspect <token>/ });
   t.match(none, { code: 2, stdout: /^Usage: agora-token-server/ });
-  t.match(mint, { code: 0, stdout: /Types: rtc, rtm, rtc-rtm, chat\n/ });
+  t.match(mint, { code: 0, stdout: /Types: rtc, rtm, rtc-rtm, chat, apaas, convoai, stt, fpa\n/ });
   t.match(mintRtc, { code: 0, stdout: /--channel-name TEXT +Channel name.*\(required\)[\s\S]*--uid N[\s\S]*--role TEXT .*\(one of publisher, subscriber; default subscriber\)[\s\S]*--expire-seconds N .*at most 86400.*default 3600/ });
   t.match(inspect, { code: 0, stdout: /Usage: agora-token-server inspect <token>[\s\S]*Exit code 0[\s\S]*--certificate HEX/ });
   t.match(unknown, { code: 2, stderr: /^agora-token-server: unknown command "frobnicate"\nRun `agora-token-server --help` for usage.\n$/ });
@@ -105,6 +105,55 @@ t.test('mint: every type, as the API mints it, decoded field by field', async (t
   t.match(decode007(json(chatUser).token), { expire: 60, services: [{ name: 'chat', userId: 'carol', privileges: { 1: 60 } }] });
 });
 
+t.test('mint: the token family — every token the API mints — decoded and verified', async (t) => {
+  const [privileged, rtm2, rtcRtm2, roomUser, user, app, convoai, stt, fpa, help] = await Promise.all([
+    run(['mint', 'rtc', '--channel-name', 'stage', '--uid', '42', '--expire-seconds', '900', '--privileges', '{"joinChannel":900,"publishAudio":300}', '--json']),
+    run(['mint', 'rtm', '--user-id', 'alice', '--permissions', '{"messageChannels":{"read":["lobby"],"write":["lobby"]},"users":{"write":["bob"]}}', '--json']),
+    run(['mint', 'rtc-rtm', '--channel-name', 'stage', '--user-account', 'carol', '--rtm-user-id', 'carol-rtm', '--rtm-expire-seconds', '300', '--expire-seconds', '600', '--json']),
+    run(['mint', 'apaas', '--room-uuid', 'class-101', '--user-uuid', 'alice', '--role', 'student', '--json']),
+    run(['mint', 'apaas', '--user-uuid', 'alice', '--json']),
+    run(['mint', 'apaas', '--expire-seconds', '60', '--json']),
+    run(['mint', 'convoai', '--channel-name', 'demo-room', '--uid', '1001', '--rtm-user-id', 'agent-1001', '--json']),
+    run(['mint', 'stt', '--channel-name', 'demo-room', '--user-account', 'bot', '--role', 'subscriber', '--json']),
+    run(['mint', 'fpa', '--expire-seconds', '120']),
+    run(['mint', 'apaas', '--help']),
+  ]);
+  const verified = (r: Run, token = json(r).token) => {
+    t.equal(r.code, 0, r.stderr);
+    const d = decode007(token);
+    t.ok(verify007(d, APP_CERTIFICATE), 'signed with the certificate');
+    t.equal(d.appId, APP_ID);
+    return d;
+  };
+  t.same(verified(privileged).services, [{ type: 1, name: 'rtc', channelName: 'stage', uid: '42', privileges: { 1: 900, 2: 300 } }], 'RTC with per-privilege lifetimes');
+  t.match(verified(rtm2).services, [
+    {
+      name: 'rtm2',
+      userId: 'alice',
+      permissions: [
+        { resource: 'messageChannels', permission: 'read', resources: ['lobby'] },
+        { resource: 'messageChannels', permission: 'write', resources: ['lobby'] },
+        { resource: 'users', permission: 'write', resources: ['bob'] },
+      ],
+    },
+  ], 'RTM 2 with permissions');
+  const pair = json(rtcRtm2);
+  t.match(verified(rtcRtm2, String(pair.rtcToken)).services, [{ name: 'rtc', channelName: 'stage', uid: 'carol' }]);
+  t.match(verified(rtcRtm2, String(pair.rtmToken)), { expire: 600, services: [{ name: 'rtm', userId: 'carol-rtm', privileges: { 1: 300 } }] }, 'RTM login for its own id and lifetime');
+  t.match(verified(roomUser).services, [{ name: 'rtm', userId: 'alice' }, { name: 'chat', userId: json(roomUser).chatUserId }, { name: 'apaas', roomUuid: 'class-101', userUuid: 'alice', role: 2 }]);
+  t.match(json(user), { kind: 'user' });
+  t.match(verified(user).services, [{ name: 'apaas', userUuid: 'alice' }]);
+  t.match(json(app), { kind: 'app' });
+  t.match(verified(app), { expire: 60, services: [{ name: 'apaas', roomUuid: '', userUuid: '' }] }, 'the command line holds the certificate: app-level tokens too');
+  t.match(verified(convoai).services, [{ name: 'rtc', channelName: 'demo-room', uid: '1001', privileges: { 1: 3600, 2: 3600, 3: 3600, 4: 3600 } }, { name: 'rtm', userId: 'agent-1001' }, { type: 9, name: 'convoai' }]);
+  t.match(verified(stt).services, [{ name: 'rtc', uid: 'bot', privileges: { 1: 3600 } }, { name: 'rtm', userId: 'bot' }, { type: 10, name: 'stt' }]);
+  t.equal(Object.keys(verified(stt).services[0]!.privileges).length, 1, 'a subscriber agent: join only');
+  t.equal(fpa.code, 0, fpa.stderr);
+  const fpaToken = /^token: +(\S+)$/m.exec(fpa.stdout)?.[1] as string;
+  t.same(verified(fpa, fpaToken), { ...decode007(fpaToken), expire: 120, services: [{ type: 4, name: 'fpa', privileges: { 1: 0 } }] });
+  t.match(help, { code: 0, stdout: /--room-uuid TEXT[\s\S]*--role TEXT .*one of [\s\S]*As POST \/v1\/tokens\/apaas/ });
+});
+
 t.test('mint: the API rules, with option names, exit 2', async (t) => {
   const cases: [string[], RegExp][] = [
     [['--channel-name', 'a/b', '--uid', '1'], /^agora-token-server mint rtc: --channel-name must match pattern/],
@@ -127,7 +176,7 @@ t.test('mint: the API rules, with option names, exit 2', async (t) => {
     t.equal(r.stdout, '', 'no token');
   });
   const unknownType = await run(['mint', 'rtx']);
-  t.match(unknownType, { code: 2, stderr: /unknown token type "rtx"; one of: rtc, rtm, rtc-rtm, chat/ });
+  t.match(unknownType, { code: 2, stderr: /unknown token type "rtx"; one of: rtc, rtm, rtc-rtm, chat, apaas, convoai, stt, fpa\n/ });
 });
 
 t.test('credentials: the environment, else .env; a bad configuration is exit 1, naming the variable', async (t) => {

@@ -27,6 +27,10 @@ export const MINT_COMMANDS: MintCommand[] = [
   { type: 'rtm', request: (s) => s.RtmTokenRequestSchema },
   { type: 'rtc-rtm', request: (s) => s.RtcRtmTokenRequestSchema },
   { type: 'chat', request: (s) => s.ChatTokenRequestSchema },
+  { type: 'apaas', request: (s) => s.ApaasTokenRequestSchema },
+  { type: 'convoai', request: (s) => s.AgentTokenRequestSchema },
+  { type: 'stt', request: (s) => s.AgentTokenRequestSchema },
+  { type: 'fpa', request: (s) => s.FpaTokenRequestSchema },
 ];
 
 type Kind = 'integer' | 'boolean' | 'string' | 'json';

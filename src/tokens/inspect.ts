@@ -291,11 +291,23 @@ function inspect007(d: Decoded007, opts: InspectOptions, expect: Expectation, in
     }
     ins.identity(readUidSlot(rtc.uid as string), expect, 'rtc');
   } else {
-    if (expect.channelName !== undefined || expect.uid !== undefined) noRtc(ins, d.services.map((s) => s.name));
-    // Without RTC, the user account the caller names is the RTM / Chat user id it logs in with.
-    const user = d.services.find((s) => s.userId !== undefined && s.userId !== '');
-    if (expect.userAccount !== undefined && user && user.userId !== expect.userAccount) {
-      userIdMismatch(ins, user.name, `The token was minted for the ${user.name} user id "${user.userId}", but the app logs in as "${expect.userAccount}"`);
+    // A Flexible Classroom room-user token names its class (roomUuid, also the class's channel) instead of an RTC
+    // channel: the channel the caller names is compared with it. App-level tokens (APaaS app, FPA, Chat app) name
+    // no user, so there is nothing to compare a user account with.
+    const room = d.services.find((s) => s.name === 'apaas' && s.roomUuid !== '');
+    if (expect.uid !== undefined || (expect.channelName !== undefined && !room)) noRtc(ins, d.services.map((s) => s.name));
+    if (room && expect.channelName !== undefined && room.roomUuid !== expect.channelName) {
+      ins.add(
+        'error',
+        'CHANNEL_MISMATCH',
+        `The token was minted for the Flexible Classroom room "${room.roomUuid}", but the app joins "${expect.channelName}": Agora refuses it (invalid token).`,
+        { service: 'apaas' },
+      );
+    }
+    // Without RTC, the user account the caller names is the RTM / Chat user id (APaaS: userUuid) it logs in with.
+    const user = d.services.map((s) => ({ name: s.name, id: s.userId ?? s.userUuid })).find((u) => u.id !== undefined && u.id !== '');
+    if (expect.userAccount !== undefined && user && user.id !== expect.userAccount) {
+      userIdMismatch(ins, user.name, `The token was minted for the ${user.name} user id "${user.id}", but the app logs in as "${expect.userAccount}"`);
     }
   }
   const signature: SignatureState = opts.appCertificate === undefined ? 'unchecked' : verify007(d, opts.appCertificate) ? 'valid' : 'invalid';

@@ -4,8 +4,10 @@
  * text that is no token as a 400 in the one error shape, and the route asks for
  * credentials exactly like the minting routes.
  */
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import t from 'tap';
-import { API_KEY, APP_CERTIFICATE, APP_ID, build, nowUnix } from '../helper.js';
+import { API_KEY, APP_CERTIFICATE, APP_ID, JWT_SECRET, build, nowUnix, secrets } from '../helper.js';
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST' as const,
@@ -47,12 +49,73 @@ t.test('every token every route mints comes back valid, with its identity', asyn
     ['chat app', '/v1/tokens/chat', {}, {}, [{ type: 5, name: 'chat', userId: '', privileges: [{ name: 'app' }] }]],
     ['compat access_token (006)', '/access_token?channelName=room&uid=7', null, { channelName: 'room', uid: 7 }, [{ name: 'rtc', channelName: 'room', uid: 7 }]],
     ['compat chat app', '/chat/app', null, {}, [{ name: 'chat', userId: '' }]],
+    // The token family.
+    [
+      'rtc with per-privilege lifetimes',
+      '/v1/tokens/rtc',
+      { channelName: 'stage', uid: 42, expireSeconds: 900, privileges: { joinChannel: 900, publishAudio: 300 } },
+      { channelName: 'stage', uid: 42 },
+      [{ type: 1, name: 'rtc', channelName: 'stage', uid: 42, privileges: [{ name: 'joinChannel', expiresInSeconds: Number }, { name: 'publishAudioStream' }] }],
+    ],
+    [
+      'rtm with RTM 2 permissions',
+      '/v1/tokens/rtm',
+      { userId: 'alice', permissions: { messageChannels: { read: ['lobby'] }, users: { write: ['bob'] } } },
+      { userAccount: 'alice' },
+      [{ type: 8, name: 'rtm2', userId: 'alice', privileges: [{ name: 'login' }], permissions: [{ resource: 'messageChannels', permission: 'read', resources: ['lobby'] }, { resource: 'users', permission: 'write', resources: ['bob'] }] }],
+    ],
+    [
+      'apaas room-user',
+      '/v1/tokens/apaas',
+      { roomUuid: 'class-101', userUuid: 'alice', role: 'teacher' },
+      { channelName: 'class-101', userAccount: 'alice' },
+      [{ name: 'rtm', userId: 'alice' }, { type: 5, name: 'chat' }, { type: 7, name: 'apaas', roomUuid: 'class-101', userUuid: 'alice', role: 1, privileges: [{ name: 'roomUser' }] }],
+    ],
+    ['apaas user', '/v1/tokens/apaas', { userUuid: 'alice' }, { userAccount: 'alice' }, [{ type: 7, name: 'apaas', roomUuid: '', userUuid: 'alice', privileges: [{ name: 'user' }] }]],
+    ['apaas app', '/v1/tokens/apaas', {}, {}, [{ type: 7, name: 'apaas', roomUuid: '', userUuid: '', privileges: [{ name: 'app' }] }]],
+    [
+      'convoai agent',
+      '/v1/tokens/convoai',
+      { channelName: 'room', uid: 1001, rtmUserId: 'agent-1001' },
+      { channelName: 'room', uid: 1001 },
+      [{ name: 'rtc', uid: 1001, privileges: [{}, {}, {}, {}] }, { name: 'rtm', userId: 'agent-1001' }, { type: 9, name: 'convoai', privileges: [] }],
+    ],
+    [
+      'stt bot',
+      '/v1/tokens/stt',
+      { channelName: 'room', userAccount: 'bot', role: 'subscriber' },
+      { channelName: 'room', userAccount: 'bot' },
+      [{ name: 'rtc', userAccount: 'bot', privileges: [{ name: 'joinChannel' }] }, { name: 'rtm', userId: 'bot' }, { type: 10, name: 'stt', privileges: [] }],
+    ],
+    ['fpa', '/v1/tokens/fpa', { expireSeconds: 600 }, {}, [{ type: 4, name: 'fpa', privileges: [{ name: 'login', expiresInSeconds: Number }] }]],
   ];
   for (const [what, url, body, expect, services] of cases) {
     const minted = await mint(url, body);
     const token = minted.token ?? minted.chatToken;
-    t.match(await inspect(token, expect), { valid: true, signature: 'valid', appIdMatches: true, services }, what);
+    const inspected = await inspect(token, expect);
+    t.match(inspected, { valid: true, signature: 'valid', appIdMatches: true, services, problems: [] }, what);
+    t.equal(inspected.services.length, (services as unknown[]).length, `${what}: every service, no more`);
   }
+  // buildTokenWithRtm2's shape: one token, RTC for the account and RTM for its own user id, each with its lifetime.
+  const rtm2Pair = await mint('/v1/tokens/rtc-rtm', {
+    channelName: 'room',
+    userAccount: 'carol',
+    rtmUserId: 'carol-rtm',
+    expireSeconds: 600,
+    rtmExpireSeconds: 300,
+    privileges: { joinChannel: 600 },
+    combined: true,
+  });
+  t.equal(rtm2Pair.rtcToken, rtm2Pair.rtmToken, 'one token');
+  const pairInspected = await inspect(rtm2Pair.rtcToken, { channelName: 'room', userAccount: 'carol' });
+  t.match(pairInspected, {
+    valid: true,
+    problems: [],
+    services: [
+      { name: 'rtc', channelName: 'room', userAccount: 'carol', privileges: [{ name: 'joinChannel', expiresAtUnix: rtm2Pair.issuedAtUnix + 600 }] },
+      { name: 'rtm', userId: 'carol-rtm', privileges: [{ name: 'login', expiresAtUnix: rtm2Pair.issuedAtUnix + 300 }] },
+    ],
+  });
 
   const pair = await mint('/v1/tokens/rtc-rtm', { channelName: 'room', uid: 42, rtmUserId: 'bob' });
   t.match(await inspect(pair.rtcToken, { channelName: 'room', uid: 42 }), { valid: true, services: [{ name: 'rtc', uid: 42 }] });
@@ -149,5 +212,52 @@ t.test('credentials: required exactly as for minting, never echoed', async (t) =
     t.equal(res.statusCode, 200);
     t.match(res.json(), { valid: true, signature: 'valid' });
     t.notMatch(res.body, API_KEY);
+  }
+});
+
+t.test('the inspect grant: every caller has it by default; a services list without it is a 403 SERVICE_NOT_ALLOWED', async (t) => {
+  const keys = { plain: 'plain-key-0123456789abcdefABCDEF', kiosk: 'kiosk-key-0123456789abcdefABCDEF', minter: 'minter-key-0123456789abcdefABCDEF', reader: 'reader-key-0123456789abcdefABCDEF' };
+  for (const key of Object.values(keys)) secrets.add(key);
+  const dir = t.testdir({
+    keys: [`plain:${keys.plain}`, `kiosk:${keys.kiosk} channels=lobby`, `minter:${keys.minter} services=rtc,rtm`, `reader:${keys.reader} services=inspect`].join('\n'),
+  });
+  const app = await build(t, { AUTH_MODE: 'apiKey,jwt', API_KEYS_FILE: join(dir, 'keys'), JWT_SECRET, JWT_ISSUER: 'https://issuer.test/', JWT_AUDIENCE: 'tokens' });
+  const jwt = (agora?: Record<string, unknown>) =>
+    new SignJWT({ sub: 'alice', ...(agora && { agora }) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://issuer.test/')
+      .setAudience('tokens')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+  const { token } = (await app.inject(post('/v1/tokens/rtc', { channelName: 'lobby', uid: 42 }, { 'x-api-key': keys.minter }))).json();
+  const inspect = (headers: Record<string, string>) => app.inject(post('/v1/tokens/inspect', { token, channelName: 'lobby', uid: 42 }, headers));
+
+  const granted: [string, Record<string, string>][] = [
+    ['a key line without options', { 'x-api-key': keys.plain }],
+    ['a channel-restricted key (inspection mints nothing, so channels= does not take it away)', { 'x-api-key': keys.kiosk }],
+    ['a key granted inspect only', { 'x-api-key': keys.reader }],
+    ['a JWT without a policy claim', { authorization: `Bearer ${await jwt()}` }],
+    ['a channel-restricted JWT', { authorization: `Bearer ${await jwt({ channels: ['lobby'] })}` }],
+    ['a JWT granted inspect only', { authorization: `Bearer ${await jwt({ services: ['inspect'] })}` }],
+  ];
+  for (const [who, headers] of granted) {
+    const res = await inspect(headers);
+    t.equal(res.statusCode, 200, who);
+    t.match(res.json(), { valid: true, services: [{ name: 'rtc', uid: 42 }] }, who);
+  }
+  t.equal((await app.inject(post('/v1/tokens/rtc', { channelName: 'lobby', uid: 42 }, { 'x-api-key': keys.reader }))).statusCode, 403, 'inspect grants no minting');
+
+  const denied: [string, Record<string, string>][] = [
+    ['a key whose services= leaves inspect out', { 'x-api-key': keys.minter }],
+    ['a JWT whose services leave inspect out', { authorization: `Bearer ${await jwt({ services: ['rtc', 'rtm'] })}` }],
+  ];
+  for (const [who, headers] of denied) {
+    const res = await inspect(headers);
+    t.equal(res.statusCode, 403, who);
+    t.same(Object.keys(res.json()).sort(), ['code', 'error', 'message', 'requestId', 'statusCode'], `${who}: the one error shape, no field`);
+    t.match(res.json(), { statusCode: 403, error: 'Forbidden', code: 'SERVICE_NOT_ALLOWED', message: /may not inspect tokens/ }, who);
+    // The same refusal a token type the caller lacks gets on a minting route.
+    const mint = await app.inject(post('/v1/tokens/chat', { userId: 'alice' }, headers));
+    t.match(mint.json(), { statusCode: 403, code: 'SERVICE_NOT_ALLOWED' }, `${who}: chat is refused alike`);
   }
 });

@@ -158,6 +158,48 @@ t.test('007 services other than RTC show their bodies', async (t) => {
   t.match(combined.services, [{ name: 'rtc', uid: 42 }, { name: 'rtm', userId: '42', privileges: [{ name: 'login' }] }]);
 });
 
+t.test('the token family: no false problems, and the checks that do apply to each service', async (t) => {
+  const at = (seconds: number) => ({ expiresAtUnix: NOW + seconds, expiresInSeconds: seconds - 60, expired: false });
+  // APaaS room-user: RTM + Chat + APaaS, no RTC. The class's channel is its roomUuid; the user its userUuid.
+  const roomUser = minter.apaas({ roomUuid: 'class-101', userUuid: 'alice', role: 'student', expireSeconds: 600 }).token;
+  const r = inspect(roomUser, { expect: { channelName: 'class-101', userAccount: 'alice' } });
+  t.same(codes(r), [], 'the class and user it was minted for');
+  t.match(r.services, [{ name: 'rtm', userId: 'alice' }, { name: 'chat' }, { name: 'apaas', roomUuid: 'class-101', userUuid: 'alice', role: 2, privileges: [{ name: 'roomUser' }] }]);
+  t.match(inspect(roomUser, { expect: { channelName: 'class-102' } }).problems, [{ code: 'CHANNEL_MISMATCH', service: 'apaas', message: /Flexible Classroom room "class-101"/ }]);
+  t.match(inspect(roomUser, { expect: { userAccount: 'bob' } }).problems, [{ code: 'USER_ID_MISMATCH' }]);
+  t.same(codes(inspect(roomUser, { expect: { channelName: 'class-101', uid: 7 } })), ['NO_RTC_SERVICE'], 'an integer uid means joinChannel, which it cannot');
+  // APaaS user: no room, so a user account is compared with its userUuid.
+  const user = minter.apaas({ userUuid: 'alice', expireSeconds: 600 }).token;
+  t.same(codes(inspect(user, { expect: { userAccount: 'alice' } })), []);
+  t.match(inspect(user, { expect: { userAccount: 'bob' } }).problems, [{ code: 'USER_ID_MISMATCH', service: 'apaas', message: /apaas user id "alice"/ }]);
+  // APaaS app and FPA: app-level, no user and no channel: nothing to mismatch, and FPA's unlimited privilege lives as long as the token.
+  const app = inspect(minter.apaas({ expireSeconds: 600 }).token, { expect: { userAccount: 'alice' } });
+  t.same(codes(app), [], 'an app token has no user: no user problem');
+  t.match(app.services, [{ name: 'apaas', roomUuid: '', userUuid: '', privileges: [{ name: 'app', ...at(600) }] }]);
+  const fpa = inspect(minter.fpa({ expireSeconds: 600 }).token, { expect: { userAccount: 'alice' } });
+  t.same(codes(fpa), []);
+  t.same(fpa.services, [{ type: 4, name: 'fpa', privileges: [{ privilege: 1, name: 'login', expiresAt: new Date((NOW + 600) * 1000).toISOString(), ...at(600) }] }]);
+  // ConvoAI / STT: RTC + RTM + the service, which carries no privilege (as ConvoAITokenBuilder / SttTokenBuilder make it).
+  for (const kind of ['convoai', 'stt'] as const) {
+    const agent = minter[kind]({ channelName: 'room', uid: 1001, rtmUserId: 'agent-1001', role: 'publisher', expireSeconds: 600 }).token;
+    const i = inspect(agent, { expect: { channelName: 'room', uid: 1001 } });
+    t.same(codes(i), [], kind);
+    t.match(i.services, [{ name: 'rtc', uid: 1001 }, { name: 'rtm', userId: 'agent-1001' }, { name: kind, privileges: [] }], kind);
+    t.same(codes(inspect(agent, { expect: { channelName: 'room', uid: 1002 } })), ['UID_MISMATCH'], `${kind}: the RTC identity is checked`);
+  }
+  // RTC with per-privilege lifetimes: publishing ends before joining, which is no problem until it has.
+  const privileged = minter.rtc({ channelName: 'room', uid: 42, role: 'publisher', expireSeconds: 600, version: '007', privileges: { joinChannel: 600, publishAudio: 120 } }).token;
+  t.same(codes(inspect(privileged, { expect: { channelName: 'room', uid: 42 } })), []);
+  t.match(inspect(privileged, { now: NOW + 200 }).problems, [{ code: 'PRIVILEGE_EXPIRED', privilege: 'publishAudioStream' }]);
+  // RTM 2 with permissions, and the combined RTC + RTM token with its own RTM identity.
+  const rtm2 = minter.rtm({ userId: 'alice', expireSeconds: 600, version: '007', permissions: { messageChannels: { read: ['lobby'] } } }).token;
+  const i2 = inspect(rtm2, { expect: { userAccount: 'alice' } });
+  t.same(codes(i2), []);
+  t.match(i2.services, [{ name: 'rtm2', userId: 'alice', permissions: [{ resource: 'messageChannels', permission: 'read', resources: ['lobby'] }] }]);
+  const pair = minter.rtcRtm({ channelName: 'room', userAccount: 'carol', rtmUserId: 'carol-rtm', rtmExpireSeconds: 300, role: 'subscriber', expireSeconds: 600, version: '007', combined: true });
+  t.same(codes(inspect(pair.rtcToken, { expect: { channelName: 'room', userAccount: 'carol' } })), []);
+});
+
 t.test('006: the identity is confirmed by CRC, and the signature checked, only with what the app joins with', async (t) => {
   const plain = inspect(rtc6());
   t.same(codes(plain), ['SIGNATURE_UNCHECKED']);
