@@ -1,11 +1,13 @@
 /**
  * The only holder of the App Certificate: it unwraps the secret once and hands it
  * to the minter, whose functions (each counted in the tokens-minted metric) go to
- * the mint guard and nowhere else. The app sees only `tokenLimits`, a read-only number.
+ * the mint guard and nowhere else, and to the inspector. The app sees `tokenLimits`
+ * (a read-only number) and `inspectToken`, which verifies with the certificate and mints nothing.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Secret } from '../config.js';
+import { inspectToken, type Expectation, type InspectResult } from '../tokens/inspect.js';
 import { createTokenMinter, type MinterOptions, type TokenMinter } from '../tokens/mint.js';
 import mintGuard from './mint-guard.js';
 
@@ -28,6 +30,8 @@ export interface TokenLimits {
 declare module 'fastify' {
   interface FastifyInstance {
     tokenLimits: TokenLimits;
+    /** Explains a token against this server's App ID and certificate, at the minter's clock. */
+    inspectToken(token: string, expect: Expectation): InspectResult;
   }
 }
 
@@ -36,6 +40,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     { appId: opts.appId, appCertificate: opts.appCertificate.reveal() },
     { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const minted = app.metrics.tokensMinted;
   /** A minting function that also counts what it minted, by the metric's token types. */
   function counted<I, M extends { version: string }>(mint: (input: I) => M, types: (input: I, m: M) => string[]) {
@@ -57,6 +62,9 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     fpa: counted(minter.fpa, () => ['fpa']),
   };
   app.decorate('tokenLimits', Object.freeze({ maxTtl: minter.maxTtl }));
+  app.decorate('inspectToken', (token: string, expect: Expectation) =>
+    inspectToken(token, { now: now(), appId: opts.appId, appCertificate: opts.appCertificate.reveal(), expect }),
+  );
   // Options, never decorations: request.mint (policy, audit) is the one way to these functions,
   // and the guard alone applies the default lifetime.
   await app.register(mintGuard, { minter: counting, ttlDefault: opts.ttlDefault });

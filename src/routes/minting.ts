@@ -6,7 +6,9 @@
  * - `config.noStore`: the answer carries a credential, no cache may keep it;
  * - the error responses, in the one error shape (with the route's own field names
  *   in the examples when it spells fields its own way).
- * `mintingRoute()` supplies all three; a route only states what is its own.
+ * `mintingRoute()` supplies all three; a route only states what is its own. POST
+ * /v1/tokens/inspect declares itself with it too: it mints nothing, but it answers an
+ * authenticated caller about a credential, so it needs the same three markers.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { mintSecurity } from '../schemas/security.js';
