@@ -7,7 +7,7 @@
  * An authenticated request refused before it reaches the minter (schema or
  * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
 import { APAAS_ROLE_GRANT, checkPolicy, defaultTtl, rtm2Scope, type Caller, type FieldNames, type MintRequest, type Named } from '../auth/policy.js';
 import type {
@@ -53,9 +53,8 @@ type Decision = 'allowed' | 'denied' | 'rejected';
 function lifetimesOf(i: { privilegeExpireSeconds?: number | undefined; privileges?: RtcPrivilegeSeconds | undefined; rtmExpireSeconds?: number | undefined }) {
   const lifetimes: Named<number>[] = [];
   if (i.privilegeExpireSeconds !== undefined) lifetimes.push({ value: i.privilegeExpireSeconds, field: 'privilegeExpireSeconds' });
-  for (const [name, value] of Object.entries(i.privileges ?? {})) {
-    if (value !== undefined) lifetimes.push({ value, field: `privileges.${name}` });
-  }
+  // Parsed JSON: a privilege listed has a number.
+  for (const [name, value] of Object.entries(i.privileges ?? {}) as [string, number][]) lifetimes.push({ value, field: `privileges.${name}` });
   if (i.rtmExpireSeconds !== undefined) lifetimes.push({ value: i.rtmExpireSeconds, field: 'rtmExpireSeconds' });
   return lifetimes;
 }
@@ -71,7 +70,8 @@ interface SchemaLike {
  */
 const routeInputs = new WeakMap<object, ReadonlySet<string>>();
 function inputsOf(request: FastifyRequest): ReadonlySet<string> {
-  const schema = request.routeOptions.schema ?? {};
+  // Only routes that declare `security` (hence a schema) reach request.mint.
+  const schema = request.routeOptions.schema as FastifySchema;
   let inputs = routeInputs.get(schema);
   if (inputs === undefined) {
     const parts = [schema.body, schema.querystring, schema.params] as (SchemaLike | undefined)[];
