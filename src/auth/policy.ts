@@ -191,9 +191,9 @@ const RTM2_CHANNEL_RESOURCES = ['messageChannels', 'streamChannels', 'groupChann
  * or write) and every user the token may write as. Reading other users is what a chat
  * does and stays open; server groups name no channel and no user.
  */
-export function rtm2Scope(permissions: Rtm2PermissionsInput | undefined, prefix = 'permissions'): Pick<MintRequest, 'channels' | 'writesAs'> {
-  const named = (kind: string, access: 'read' | 'write') =>
-    (permissions?.[kind as keyof Rtm2PermissionsInput]?.[access] ?? []).map((value, i) => ({ value, field: `${prefix}.${kind}.${access}.${i}` }));
+export function rtm2Scope(permissions: Rtm2PermissionsInput | undefined): Pick<MintRequest, 'channels' | 'writesAs'> {
+  const named = (kind: keyof Rtm2PermissionsInput, access: 'read' | 'write') =>
+    (permissions?.[kind]?.[access] ?? []).map((value, i) => ({ value, field: `permissions.${kind}.${access}.${i}` }));
   return {
     channels: RTM2_CHANNEL_RESOURCES.flatMap((kind) => [...named(kind, 'read'), ...named(kind, 'write')]),
     writesAs: named('users', 'write'),
