@@ -150,7 +150,8 @@ export function rtm2Permissions() {
       minProperties: 1,
       description:
         `Version 007 only: makes an RTM 2 token (ServiceRtm2) limited to these resources, at most ${RTM2_NAMES_TOTAL_MAX} names in all. ` +
-        'Agora must enable resource permissions for the project; without that, use a plain RTM token.',
+        'Agora must enable resource permissions for the project; without that, use a plain RTM token. A channel-restricted ' +
+        "caller may name only its channels (message, stream and group channels); a caller bound to itself may write only as its own user id.",
       examples: [{ messageChannels: { read: ['lobby', 'news'], write: ['lobby'] }, users: { read: ['bob'] } }],
     },
   );
