@@ -10,11 +10,12 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugins/errors.js';
+import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
 import health from './plugins/health.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
+import query from './plugins/query.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
 import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
@@ -190,6 +191,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
     }
   });
+  // After the security and CORS hooks too, for the same reason.
+  app.addHook('onRequest', refuseExpectation);
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
@@ -206,6 +209,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(auth, config.auth);
   await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
   await app.register(policy);
+  await app.register(query);
 
   const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
   for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
