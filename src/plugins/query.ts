@@ -6,9 +6,9 @@
  * schema, each parameter must decode and be one the route knows; otherwise a 400
  * names it as the route spells it.
  *
- * Also the URL as logged: the path and the query keys, with the values of the route's
- * known parameters only. Anything else (`?apikey=…`, a token pasted into the wrong
- * field) may be a credential and is never written to a log line.
+ * Also the URL as logged: the path and the route's known parameters only. Anything
+ * else (`?apikey=…`, a token pasted into the wrong field) may be a credential and is
+ * never written to a log line, at any level.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -59,13 +59,16 @@ function pairs(url: string): [key: string, value: string | undefined][] {
     });
 }
 
-/** The URL for a log line: the path, every key, and only the known parameters' values. */
+/**
+ * The URL for a log line: the path and the route's known parameters as sent; any other
+ * parameter is one `[redacted]`, key included (`?<key>` alone is a credential too).
+ */
 export function loggableUrl(url: string, known: ReadonlySet<string>): string {
   const at = url.indexOf('?');
   if (at < 0) return url;
   const query = pairs(url).map(([key, value]) => {
-    if (value === undefined) return key;
-    return `${key}=${known.has(decode(key) ?? '') ? value : REDACTED}`;
+    if (!known.has(decode(key) ?? '')) return REDACTED;
+    return value === undefined ? key : `${key}=${value}`;
   });
   return `${url.slice(0, at)}?${query.join('&')}`;
 }
@@ -74,12 +77,14 @@ export function loggableUrl(url: string, known: ReadonlySet<string>): string {
 export function checkQuery(url: string, known: ReadonlySet<string>): void {
   for (const [rawKey, rawValue] of pairs(url)) {
     const key = decode(rawKey);
+    // A name the route does not know is in the message only: `field` is for the route's own
+    // fields, and it reaches the audit line, where a key sent as `?<key>` must not.
     if (key === undefined) {
-      throw new HttpError(400, VALIDATION_ERROR, `querystring parameter ${JSON.stringify(rawKey)} is not valid percent-encoding`, { field: rawKey });
+      throw new HttpError(400, VALIDATION_ERROR, `querystring parameter ${JSON.stringify(rawKey)} is not valid percent-encoding`);
     }
     if (!known.has(key) && key !== CACHE_BUSTER) {
       const expected = known.size === 0 ? 'this route takes none' : `expected ${[...known].join(', ')}`;
-      throw new HttpError(400, VALIDATION_ERROR, `querystring/${key} is not a known parameter (${expected})`, { field: key });
+      throw new HttpError(400, VALIDATION_ERROR, `querystring/${key} is not a known parameter (${expected})`);
     }
     if (rawValue !== undefined && decode(rawValue) === undefined) {
       throw new HttpError(400, VALIDATION_ERROR, `querystring/${key} is not valid percent-encoding`, { field: key });

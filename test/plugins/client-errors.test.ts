@@ -174,6 +174,6 @@ t.test('parser refusals and BAD_URL leave a log line with the answered request i
     t.notMatch(res?.body, /query-secret|%ff|aaaa/, 'the answer does not echo the URL');
   }
   const badUrl = linesSince(from).find((l) => l.statusCode === 400 && l.msg === 'request');
-  t.match(badUrl, { url: '/%ff?apikey=[redacted]', route: null }, 'BAD_URL is logged without query values');
+  t.match(badUrl, { url: '/%ff?[redacted]', route: null }, 'BAD_URL is logged without query values');
   t.notOk(logLines.slice(from).some((l) => l.includes('query-secret')), 'no query value in any line');
 });
