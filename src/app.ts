@@ -12,6 +12,7 @@ import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
 import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
 import health from './plugins/health.js';
+import jsonBody from './plugins/json-body.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
@@ -176,6 +177,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
+  await app.register(jsonBody);
   await app.register(requestDeadline);
   await app.register(health);
   await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
