@@ -65,6 +65,7 @@ t.test('findKeyProblem on its own', async (t) => {
   t.equal(findKeyProblem('{"a":1,"b":[1,"a",{"a":2}],"c":{"a":{"a":3}},"d":"a\\"b","e":"}"}'), undefined, 'nesting, strings with quotes and braces');
   t.same(findKeyProblem('{"a":[{"b":1,"b":2}]}'), { problem: 'duplicate', key: 'b' });
   t.same(findKeyProblem('{"a\\"b":1,"a\\"b":2}'), { problem: 'duplicate', key: 'a"b' });
+  t.same(findKeyProblem('{"a\\nb":1,"a\\u000ab":2}'), { problem: 'duplicate', key: 'a\nb' }, 'escapes decoded');
   t.same(findKeyProblem('[{"x":1},{"x":1}]'), undefined, 'two objects, each with one x');
   t.same(findKeyProblem('{"x":{},"y":{}, "x" : 1}'), { problem: 'duplicate', key: 'x' }, 'whitespace, empty objects in between');
   t.equal(findKeyProblem('"plain"'), undefined);
