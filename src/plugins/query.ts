@@ -26,11 +26,12 @@ const knownBySchema = new WeakMap<object, ReadonlySet<string>>();
 
 /** The query parameters a route declares (none for a route without a querystring schema). */
 export function knownParameters(request: FastifyRequest): ReadonlySet<string> {
-  const schema = request.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
+  // Every querystring schema here is a TypeBox object: it has properties.
+  const schema = request.routeOptions.schema?.querystring as { properties: Record<string, unknown> } | undefined;
   if (schema === undefined) return NONE;
   let known = knownBySchema.get(schema);
   if (!known) {
-    known = new Set(Object.keys(schema.properties ?? {}));
+    known = new Set(Object.keys(schema.properties));
     knownBySchema.set(schema, known);
   }
   return known;
