@@ -79,7 +79,9 @@ export function findKeyProblem(text: string): KeyProblem | undefined {
 }
 
 /** Parses a JSON body, or throws the 400 that names what is wrong with it. */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(body: string): unknown {
+  // A leading byte order mark is ignored, as Fastify's own parser did (RFC 8259, section 8.1, allows it).
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   if (text.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
   let value: unknown;
   try {

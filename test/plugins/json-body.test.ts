@@ -70,4 +70,5 @@ t.test('findKeyProblem on its own', async (t) => {
   t.same(findKeyProblem('{"x":{},"y":{}, "x" : 1}'), { problem: 'duplicate', key: 'x' }, 'whitespace, empty objects in between');
   t.equal(findKeyProblem('"plain"'), undefined);
   t.same(parseJsonBody('{"a":1}'), { a: 1 });
+  t.same(parseJsonBody('\ufeff{"a":1}'), { a: 1 }, 'a leading BOM is ignored, as before');
 });
