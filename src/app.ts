@@ -10,10 +10,12 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugins/errors.js';
+import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
 import health from './plugins/health.js';
+import jsonBody from './plugins/json-body.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
+import query from './plugins/query.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
 import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
@@ -177,6 +179,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
+  await app.register(jsonBody);
   await app.register(requestDeadline);
   await app.register(health);
   await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
@@ -192,6 +195,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
     }
   });
+  // After the security and CORS hooks too, for the same reason.
+  app.addHook('onRequest', refuseExpectation);
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
@@ -208,6 +213,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now: overrides.now,
     salt: overrides.salt,
   });
+  await app.register(query);
 
   const limits = { ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax };
   const tokenSchemas = buildTokenSchemas(limits);

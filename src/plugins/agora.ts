@@ -10,6 +10,7 @@ import type { Secret } from '../config.js';
 import { inspectToken, type Expectation, type InspectResult } from '../tokens/inspect.js';
 import { createTokenMinter, type MinterOptions, type TokenMinter } from '../tokens/mint.js';
 import mintGuard from './mint-guard.js';
+import type { MintedType } from './metrics.js';
 
 export interface AgoraPluginOptions {
   appId: string;
@@ -43,7 +44,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const minted = app.metrics.tokensMinted;
   /** A minting function that also counts what it minted, by the metric's token types. */
-  function counted<I, M extends { version: string }>(mint: (input: I) => M, types: (input: I, m: M) => string[]) {
+  function counted<I, M extends { version: string }>(mint: (input: I) => M, types: (input: I, m: M) => MintedType[]) {
     return (input: I): M => {
       const m = mint(input);
       for (const type of types(input, m)) minted.inc({ type, version: m.version });
@@ -56,7 +57,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     rtm: counted(minter.rtm, (input) => [input.permissions === undefined ? 'rtm' : 'rtm2']),
     rtcRtm: counted(minter.rtcRtm, (_, m) => (m.combined ? ['rtc_rtm'] : ['rtc', 'rtm'])),
     chat: counted(minter.chat, (input) => [input.userId === undefined ? 'chat_app' : 'chat_user']),
-    apaas: counted(minter.apaas, (_, m) => [{ roomUser: 'apaas_room_user', user: 'apaas_user', app: 'apaas_app' }[m.kind]]),
+    apaas: counted(minter.apaas, (_, m) => [({ roomUser: 'apaas_room_user', user: 'apaas_user', app: 'apaas_app' } as const)[m.kind]]),
     convoai: counted(minter.convoai, () => ['convoai']),
     stt: counted(minter.stt, () => ['stt']),
     fpa: counted(minter.fpa, () => ['fpa']),
