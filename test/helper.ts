@@ -46,8 +46,16 @@ export function logSink(): Writable {
   });
 }
 
+/**
+ * In-process apps share the test's one event loop: building a second app (or a busy
+ * CI machine) blocks it, and the first app's event-loop-delay shedding would answer
+ * 503 OVERLOADED to requests that have nothing to do with load. Tests of shedding
+ * set SHED_MAX_EVENT_LOOP_DELAY_MS themselves; process tests run the real default.
+ */
+const calmLoop = { SHED_MAX_EVENT_LOOP_DELAY_MS: '0' };
+
 export async function build(t: Test, env: Record<string, string> = {}, overrides: AppOverrides = {}) {
-  const config = loadConfig({ ...baseEnv, ...env });
+  const config = loadConfig({ ...baseEnv, ...calmLoop, ...env });
   const app = await buildApp(config, { logStream: logSink(), ...overrides });
   t.teardown(() => app.close());
   await app.ready();
