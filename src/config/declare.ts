@@ -6,7 +6,7 @@
  * `default` and `description` are JSON Schema's own) plus the few keywords of `Doc`,
  * which say how the value reads to a person.
  */
-import { Kind, type TObject, type TSchema, type Static } from '@sinclair/typebox';
+import type { TObject, TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** What a declaration adds to JSON Schema. */
@@ -47,7 +47,7 @@ export function expectedOf(schema: TSchema): string {
   if (d.expected !== undefined) text = d.expected;
   else if (d.anyOf !== undefined) text = `one of ${d.anyOf.map((l) => l.const).join(', ')}`;
   else {
-    // Only numbers lack an `expected` text (test/config-declare.test.ts checks every declaration).
+    // Only numbers lack an `expected` text (test/config.test.ts checks every declaration).
     const noun = d.noun ?? (d.type === 'integer' ? 'a whole number' : 'a number');
     text = `${noun}${d.unit ? ` of ${d.unit}` : ''} from ${d.minimum} to ${d.maximum}`;
   }
@@ -109,7 +109,7 @@ export function readable(schema: TSchema): boolean {
   const d = schema as Declaration;
   if (typeof d.description !== 'string' || d.description === '') return false;
   if (d.type === 'integer' || d.type === 'number') return d.minimum !== undefined && d.maximum !== undefined && d.expected === undefined;
-  if (schema[Kind] === 'Union') return d.anyOf!.every((l) => typeof l.const === 'string');
+  if (d.anyOf !== undefined) return d.anyOf.every((l) => typeof l.const === 'string');
   return d.type === 'string' && typeof d.expected === 'string';
 }
 

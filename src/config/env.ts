@@ -263,7 +263,7 @@ export const AuthEnv = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
     maximum: 999_999_999,
-    unit: 'requests',
+    unit: 'requests per window',
     default: 600,
     description: 'Requests per window per caller (or per client IP without one)',
   }),
