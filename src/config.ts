@@ -7,8 +7,9 @@
  * from those declarations; secrets.ts, auth.ts and http.ts hold the rules a single
  * declaration cannot state.
  */
-import { readFileSync } from 'node:fs';
-import { parseEnv, readText } from './config/declare.js';
+import { readFileSync, statSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
+import { ConfigError, parseEnv, readText } from './config/declare.js';
 import { EnvSchema, fail, type Env } from './config/env.js';
 import { authConfig, type AuthConfig } from './config/auth.js';
 import { corsOrigins, rateLimitConfig, trustProxy, type RateLimitConfig } from './config/http.js';
@@ -58,15 +59,55 @@ export interface Config {
   trustProxy: boolean | number | string[];
 }
 
+const readUtf8 = (path: string) => readFileSync(path, 'utf8');
+
 export interface LoadConfigOptions {
   /** Reads a `*_FILE` secret and API_KEYS_FILE (default: the file system). */
   readFile?: (path: string) => string;
 }
 
+/**
+ * Lets a `.env` file in the working directory fill in what the real environment
+ * does not set (process entries call it before loadConfig). A `.env` that is not
+ * a readable file is a ConfigError, not a crash.
+ */
+export function loadDotEnv(path = '.env'): void {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (!stat.isFile()) throw new ConfigError(`${path} is invalid: it is not a file`);
+  try {
+    process.loadEnvFile(path);
+    // A regular file the process cannot read (tests run as root, who reads anything).
+    /* c8 ignore next 3 */
+  } catch (err) {
+    throw new ConfigError(`${path} is invalid: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The credentials alone, each optional. */
+const CredentialsEnv = Type.Partial(Type.Pick(EnvSchema, ['APP_ID', 'APP_CERTIFICATE', 'APP_CERTIFICATE_FILE']));
+
+/**
+ * Just the credentials, each optional, checked exactly as loadConfig checks them
+ * (APP_CERTIFICATE_FILE included): for tools that verify tokens rather than serve.
+ */
+export function loadCredentials(
+  source: Record<string, string | undefined>,
+  options: LoadConfigOptions = {},
+): { appId?: string; appCertificate?: Secret } {
+  const env = readText(CredentialsEnv, source);
+  readFileVariables(env, options.readFile ?? readUtf8);
+  const e = parseEnv(CredentialsEnv, env);
+  return {
+    ...(e.APP_ID !== undefined && { appId: e.APP_ID }),
+    ...(e.APP_CERTIFICATE !== undefined && { appCertificate: new Secret(e.APP_CERTIFICATE) }),
+  };
+}
+
 /** Validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(source: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const env = readText(EnvSchema, source);
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readFile = options.readFile ?? readUtf8;
   readFileVariables(env, readFile);
   const e = parseEnv(EnvSchema, env);
   if (e.APP_CERTIFICATE === undefined) fail('APP_CERTIFICATE', env);

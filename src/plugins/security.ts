@@ -1,7 +1,8 @@
 /**
- * Security headers for a JSON API (@fastify/helmet), with one exception: Swagger
- * UI under /docs gets a Content-Security-Policy that lets its own scripts,
- * styles and images load — and nothing from elsewhere.
+ * Security headers for a JSON API (@fastify/helmet), with two exceptions: Swagger
+ * UI under /docs and the token inspector page under /inspect get a
+ * Content-Security-Policy that lets their own scripts and styles load — and
+ * nothing from elsewhere.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -15,6 +16,17 @@ export const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const DOCS_PREFIX = '/docs';
+/**
+ * The token inspector page (/inspect): its own script and stylesheet, calls to
+ * this server, nothing inline, and Trusted Types so that no string becomes markup.
+ */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "require-trusted-types-for 'script'; trusted-types 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_PREFIX = '/inspect';
+
+/** Whether `path` is `prefix` or below it. */
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
 const HELMET_OPTIONS = {
   // Set below, per path.
@@ -44,8 +56,7 @@ async function securityPlugin(app: FastifyInstance) {
   await app.register(fastifyHelmet, HELMET_OPTIONS);
   app.addHook('onSend', async (request, reply) => {
     const path = request.url.split('?')[0] as string;
-    const docs = path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
-    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    reply.header('content-security-policy', under(path, DOCS_PREFIX) ? DOCS_CSP : under(path, PAGE_PREFIX) ? PAGE_CSP : API_CSP);
   });
 }
 
