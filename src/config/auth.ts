@@ -3,12 +3,13 @@
  * The cross-variable rules live here; each variable's own rules are its declaration in env.ts.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseApiKeyLines, type ApiKeyEntry } from '../auth/api-keys.js';
-import { ConfigError, expectedOf, type EnvText } from './declare.js';
-import { DEFAULT_JWT_ALGORITHMS, EnvSchema, fail, type Env, type EnvName, type JwtAlgorithm } from './env.js';
+import { parseApiKeys, type ApiKeyEntry, type KeySource } from '../auth/api-keys.js';
+import type { AuthMethod } from '../auth/policy.js';
+import { ConfigError, type EnvText } from './declare.js';
+import { DEFAULT_JWT_ALGORITHMS, fail, type Env, type EnvName, type JwtAlgorithm } from './env.js';
 import { Secret } from './secrets.js';
 
-export type AuthMethod = 'apiKey' | 'jwt';
+export type { AuthMethod };
 
 export interface JwtConfig {
   /** Exactly one key source. */
@@ -61,38 +62,22 @@ export function authConfig(e: Env, env: EnvText, readFile: (path: string) => str
 }
 
 function apiKeyEntries(e: Env, env: EnvText, readFile: (path: string) => string): ApiKeyEntry[] {
-  const apiKeys: ApiKeyEntry[] = [];
-  if (e.API_KEYS !== undefined) {
-    const keys = parseApiKeyLines(e.API_KEYS.split(','), { allowOptions: false });
-    if (!keys.ok) fail('API_KEYS', env);
-    apiKeys.push(...keys.entries);
-  }
+  const sources: KeySource[] = [];
+  if (e.API_KEYS !== undefined) sources.push({ variable: 'API_KEYS', text: e.API_KEYS });
   if (e.API_KEYS_FILE !== undefined) {
-    let text: string;
     try {
-      text = readFile(e.API_KEYS_FILE);
+      sources.push({ variable: 'API_KEYS_FILE', text: readFile(e.API_KEYS_FILE) });
     } catch {
       fail('API_KEYS_FILE', env);
     }
-    const keys = parseApiKeyLines(text.split('\n'), { allowOptions: true });
-    if (!keys.ok) {
-      // The line number helps; the line itself may hold a key and is never echoed.
-      throw new ConfigError(`API_KEYS_FILE is invalid at line ${keys.line}: expected ${expectedOf(EnvSchema.properties.API_KEYS_FILE)}`);
-    }
-    apiKeys.push(...keys.entries);
   }
-  if (apiKeys.length === 0) {
+  // The variable, line and reason help; the line itself may hold a key and is never echoed.
+  const keys = parseApiKeys(sources);
+  if (!keys.ok) throw new ConfigError(keys.message);
+  if (keys.entries.length === 0) {
     throw new ConfigError('API_KEYS is missing: AUTH_MODE includes apiKey, so set API_KEYS or API_KEYS_FILE with at least one key');
   }
-  if (new Set(apiKeys.map((k) => k.id)).size !== apiKeys.length) {
-    throw new ConfigError('API_KEYS is invalid: two keys share a name');
-  }
-  // The same key under two names (say a limited and an unlimited line): which line
-  // applies would depend on their order. Refused, whether given as key or digest.
-  if (new Set(apiKeys.map((k) => k.digest.toString('hex'))).size !== apiKeys.length) {
-    throw new ConfigError('API_KEYS is invalid: the same key is listed twice (under two names, or as a key and as its digest)');
-  }
-  return apiKeys;
+  return keys.entries;
 }
 
 function jwtConfig(e: Env, env: EnvText): JwtConfig {

@@ -70,8 +70,8 @@ export const CoreEnv = Type.Object({
   }),
   CORS_ORIGINS: Type.String({
     default: '*',
-    expected: "'*' or a comma-separated list of origins such as https://app.example.com",
-    description: 'Browser origins allowed by CORS',
+    expected: "'*' or a comma-separated list of origins, https://host[:port] or http://host[:port] (no path)",
+    description: 'Browser origins allowed by CORS; `http://` is meant for local development',
   }),
   PUBLIC_URL: Type.Optional(
     Type.String({
