@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 import t from 'tap';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { ConfigError, EnvSchema, Secret, loadConfig } from '../src/config.js';
+import { DOC_KEYWORDS, expectedOf, readable, type Doc } from '../src/config/declare.js';
 import { APP_CERTIFICATE, APP_ID } from './helper.js';
 
 const good = { APP_ID, APP_CERTIFICATE };
@@ -189,4 +192,61 @@ t.test('every schema variable has a description', async (t) => {
   for (const [name, schema] of Object.entries(EnvSchema.properties)) {
     t.ok((schema as { description?: string }).description, name);
   }
+});
+
+/** The declarations, as the derivations in src/config/declare.ts read them. */
+type Declared = TSchema & Doc & { type?: string; minimum?: number; maximum?: number; default?: unknown };
+const declarations = Object.entries(EnvSchema.properties) as [string, Declared][];
+const numbers = declarations.filter(([, s]) => s.type === 'integer' || s.type === 'number');
+/** Keywords a declaration may use: JSON Schema's (as TypeBox writes them) and Doc's. */
+const KEYWORDS = new Set(['type', 'pattern', 'minLength', 'minimum', 'maximum', 'default', 'anyOf', ...DOC_KEYWORDS]);
+
+t.test('every declaration can be read: bounds or accepted text, a description, a default it accepts', async (t) => {
+  t.ok(numbers.length >= 15, 'the numbers are typed as numbers');
+  for (const [name, schema] of declarations) {
+    t.ok(readable(schema), `${name}: ${expectedOf(schema)}`);
+    t.same(Object.keys(schema).filter((k) => !KEYWORDS.has(k)), [], `${name}: no keyword the derivations would ignore`);
+    if (schema.default !== undefined) t.ok(Value.Check(schema, schema.default), `${name}: its default is valid`);
+  }
+});
+
+t.test('readable() refuses declarations the derivations cannot read', async (t) => {
+  t.notOk(readable(Type.Integer({ minimum: 0, description: 'no maximum' })));
+  t.notOk(readable(Type.Integer({ minimum: 0, maximum: 1, expected: 'both', description: 'bounds and prose' })));
+  t.notOk(readable(Type.String({ description: 'a string with no accepted text' })));
+  t.notOk(readable(Type.Integer({ minimum: 0, maximum: 1 })), 'no description');
+  t.notOk(readable(Type.Union([Type.Literal(1), Type.Literal(2)], { description: 'numbers are not text' })));
+  t.ok(readable(Type.Number({ minimum: 0, maximum: 2, description: 'x' })));
+  t.equal(expectedOf(Type.Number({ minimum: 0, maximum: 2 })), 'a number from 0 to 2');
+});
+
+t.test('numbers are canonical decimal text, within the declared bounds', async (t) => {
+  for (const [name, schema] of numbers) {
+    const { minimum, maximum } = schema as { minimum: number; maximum: number };
+    const line = `${name} is invalid: expected ${expectedOf(schema)}`;
+    // Leading zeros, signs, exponents, hex, separators, units: each would be a guess at what the operator meant.
+    const malformed = ['+1', '-0', '1e3', '0x10', '010', '1_000', '1,000', '1 000', '5s', 'Infinity', 'NaN', '.5', '1.'];
+    if (schema.type === 'integer') malformed.push('1.0', '1.5');
+    for (const text of [...malformed, String(minimum - 1), String(maximum + 1), `${maximum}0`, '9'.repeat(400)]) {
+      t.equal(errorOf({ ...good, [name]: text }), line, `${name}=${text}`);
+    }
+    for (const value of [minimum, maximum]) {
+      // A TOKEN_TTL_MAX below the default lifetime needs TOKEN_TTL_DEFAULT with it.
+      const withDefault = name === 'TOKEN_TTL_MAX' ? { TOKEN_TTL_DEFAULT: String(value) } : {};
+      t.equal(errorOf({ ...good, ...withDefault, [name]: ` ${value} ` }), 'no error', `${name}=${value}`);
+    }
+  }
+  t.equal(loadConfig({ ...good, SHED_MAX_EVENT_LOOP_UTILIZATION: '0.125' }).shed.maxEventLoopUtilization, 0.125);
+});
+
+t.test('each error line is the declaration\'s expected text', async (t) => {
+  for (const [name, schema] of declarations) {
+    if (schema.type === 'integer' || schema.type === 'number' || schema.anyOf) {
+      t.equal(errorOf({ ...good, [name]: 'x' }), `${name} is invalid: expected ${expectedOf(schema)}`);
+    }
+  }
+  t.equal(errorOf({ ...good, LOG_LEVEL: 'loud' }), 'LOG_LEVEL is invalid: expected one of fatal, error, warn, info, debug, trace, silent');
+  t.equal(errorOf({ ...good, TOKEN_TTL_DEFAULT: '601', TOKEN_TTL_MAX: '600' }), 'TOKEN_TTL_DEFAULT is invalid: expected a whole number of seconds from 1 to 86400, at most TOKEN_TTL_MAX');
+  t.equal(errorOf({ ...good, SHED_MAX_RSS_MB: '-1' }), 'SHED_MAX_RSS_MB is invalid: expected a whole number of megabytes from 0 to 1048576 (0 = off)');
+  t.equal(errorOf({ APP_CERTIFICATE }), 'APP_ID is missing: expected your Agora App ID: 32 hexadecimal characters');
 });
