@@ -17,8 +17,8 @@ import { SignJWT } from 'jose';
 
 const { values: opt } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '3' },
-    pairs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '2' },
+    pairs: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
     'memory-seconds': { type: 'string', default: '60' },
@@ -26,6 +26,8 @@ const { values: opt } = parseArgs({
     'no-cold': { type: 'boolean', default: false },
     'cold-runs': { type: 'string', default: '5' },
     image: { type: 'boolean', default: false },
+    // Another build of the service (a copied dist/server.js) as peer B of every scenario: before/after of one change.
+    against: { type: 'string' },
     'image-memory': { type: 'string', default: '256m' },
   },
 });
@@ -166,6 +168,7 @@ const PEERS = {
 };
 
 function serverFor(side) {
+  if (side.peer === 'against') return { name: 'against', script: opt.against, env: side.env };
   if (side.peer) return { name: side.peer, ...PEERS[side.peer] };
   return { name: 'service', script: PEERS.service.script, env: side.env };
 }
@@ -181,11 +184,20 @@ async function ready(server, side) {
   throw new Error(`${server.name} did not answer ${side.path}`);
 }
 
+/** CPU seconds the process has used so far, all threads (user + system). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime: fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function load(server, side, seconds) {
+  const cpu0 = cpuSeconds(server.child.pid);
   const r = await autocannon({ url: server.base + side.path, connections: CONNECTIONS, duration: seconds, ...side.req });
+  const cpuUsPerRequest = ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total);
   // Keep the log file small: each leg starts from an empty file (the server appends).
   truncateSync(server.logPath, 0);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
+  return { rps: r.requests.average, cpuUs: cpuUsPerRequest, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
 }
 
 const median = (xs) => {
@@ -195,6 +207,7 @@ const median = (xs) => {
 };
 const summarize = (legs) => ({
   rps: median(legs.map((l) => l.rps)),
+  cpuUs: median(legs.map((l) => l.cpuUs)),
   p50: median(legs.map((l) => l.p50)),
   p99: median(legs.map((l) => l.p99)),
   errors: legs.reduce((n, l) => n + l.errors, 0),
@@ -204,6 +217,7 @@ const summarize = (legs) => ({
 async function abScenario(sc) {
   const a = await start(`${sc.id}-service`, serverFor(sc.a).script, serverFor(sc.a).env);
   const b = await start(`${sc.id}-${sc.b.peer}`, serverFor(sc.b).script, serverFor(sc.b).env);
+  // (taskset execs node, so child.pid is the server's own pid for /proc.)
   try {
     await Promise.all([ready(a, sc.a), ready(b, sc.b)]);
     // Warm-up (JIT, pools): not counted.
@@ -216,7 +230,9 @@ async function abScenario(sc) {
       legsB.push(await load(b, sc.b, SECONDS));
     }
     const ratios = legsA.map((l, i) => l.rps / legsB[i].rps);
-    return { id: sc.id, label: sc.label, target: sc.target, p99Target: sc.p99, ratio: median(ratios), ratios, a: summarize(legsA), b: summarize(legsB), peer: sc.b.peer, legsA, legsB };
+    // The same comparison by CPU time per request: much less sensitive to other processes on the core.
+    const cpuRatios = legsA.map((l, i) => legsB[i].cpuUs / l.cpuUs);
+    return { id: sc.id, label: sc.label, target: sc.target, p99Target: sc.p99, ratio: median(ratios), ratios, cpuRatio: median(cpuRatios), cpuRatios, a: summarize(legsA), b: summarize(legsB), peer: sc.b.peer, legsA, legsB };
   } finally {
     await Promise.all([stop(a), stop(b)]);
   }
@@ -334,20 +350,27 @@ const results = { date: new Date().toISOString(), node: nodeVersion, connections
 
 const f0 = (x) => x.toFixed(0);
 const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' ');
-const W = [34, 7, 9, 9, 7, 7, 6, 9, 9, 7, 7, 6];
-console.log(row(['scenario (A = service)', 'ratio', 'target', 'A req/s', 'A p50', 'A p99', 'A err', 'A non2xx', 'B req/s', 'B p50', 'B p99', 'B err'], W));
+const W = [34, 7, 9, 8, 9, 7, 7, 6, 9, 9, 7, 7, 6, 7, 7];
+console.log(row(['scenario (A = service)', 'ratio', 'target', 'cpu', 'A req/s', 'A p50', 'A p99', 'A err', 'A non2xx', 'B req/s', 'B p50', 'B p99', 'B err', 'A us/r', 'B us/r'], W));
 for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.id)) continue;
+  if (opt.against) Object.assign(sc, { label: `${sc.id}: this build vs ${opt.against}`, target: undefined, b: { ...sc.a, peer: 'against' } });
   const r = await abScenario(sc);
   results.scenarios.push(r);
   console.log(
     row(
-      [r.label, `${r.ratio.toFixed(2)}x`, r.target ? `>=${r.target.toFixed(2)}x` : '-', f0(r.a.rps), r.a.p50, r.a.p99, r.a.errors, r.a.non2xx, f0(r.b.rps), r.b.p50, r.b.p99, r.b.errors + r.b.non2xx],
+      [
+        r.label, `${r.ratio.toFixed(2)}x`, r.target ? `>=${r.target.toFixed(2)}x` : '-', `${r.cpuRatio.toFixed(2)}x`,
+        f0(r.a.rps), r.a.p50, r.a.p99, r.a.errors, r.a.non2xx, f0(r.b.rps), r.b.p50, r.b.p99, r.b.errors + r.b.non2xx, f0(r.a.cpuUs), f0(r.b.cpuUs),
+      ],
       W,
     ),
   );
 }
-console.log('(ratio: median of per-pair req/s ratios A/B; p50/p99 in ms, median over legs; B err = errors + non-2xx of the peer)');
+console.log(
+  '(ratio: median of per-pair req/s ratios A/B; cpu: the same by CPU time per request, B/A, steadier on a shared machine;\n' +
+    ' p50/p99 in ms, median over legs; B err = errors + non-2xx of the peer; us/r = CPU microseconds per request)',
+);
 for (const r of results.scenarios) {
   if (r.p99Target) console.log(`p99 ${r.id}: ${r.a.p99} ms (target <= ${r.p99Target} ms)`);
 }

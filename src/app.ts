@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
@@ -62,6 +62,33 @@ export const REDACTED_PATHS = [
   '*.appCertificate',
 ];
 
+/**
+ * Log lines leave the process in batches, written off the event loop: a line waits until
+ * 4 KiB are buffered or 250 ms have passed. The buffer is bounded (a stalled stdout must not
+ * eat the memory): beyond 8 MiB lines are dropped and counted in
+ * token_server_log_lines_dropped_total. server.ts flushes it before every exit.
+ */
+export const LOG_BUFFER = { minLength: 4096, maxLength: 8 * 1024 * 1024, periodicFlushMs: 250 };
+
+function logDestination(): DestinationStream {
+  return pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BUFFER.minLength,
+    maxLength: LOG_BUFFER.maxLength,
+    periodicFlush: LOG_BUFFER.periodicFlushMs,
+  });
+}
+
+/** Writes out every buffered log line; resolves once they reached the file descriptor. */
+export function flushLogs(app: FastifyInstance): Promise<void> {
+  const stream = (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flush?: (cb: (err?: Error) => void) => void };
+  return new Promise((resolve) => {
+    if (typeof stream.flush !== 'function') return resolve();
+    stream.flush(() => resolve());
+  });
+}
+
 /** Pretty logs for a human at a terminal; JSON lines for everything else (collectors, files, pipes). */
 function prettyLogs(config: Config, overrides: AppOverrides): boolean {
   if (overrides.logStream) return false;
@@ -71,14 +98,14 @@ function prettyLogs(config: Config, overrides: AppOverrides): boolean {
 
 export function serverOptions(config: Config, overrides: AppOverrides = {}): FastifyHttpOptions<Server> {
   const keepAliveMs = config.keepAliveTimeoutSeconds * 1000;
+  const pretty = prettyLogs(config, overrides);
   return {
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      ...(overrides.logStream && { stream: overrides.logStream }),
-      ...(prettyLogs(config, overrides) && {
-        transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-      }),
+      ...(pretty
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+        : { stream: overrides.logStream ?? logDestination() }),
     },
     // One line per request, written by the request-log plugin, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),

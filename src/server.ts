@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
+import { buildApp, flushLogs } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildMetricsApp } from './metrics-app.js';
 
@@ -48,6 +48,8 @@ closeWithGrace(
     // Last, so that the drain itself can be watched on the metrics.
     await metricsApp?.close();
     app.log.info('closed');
+    // Log lines are written in batches off the event loop: none may be lost on the way out.
+    await flushLogs(app);
   },
 );
 
@@ -56,5 +58,6 @@ try {
   await metricsApp?.listen({ port: config.metricsPort as number, host: config.host });
 } catch (err) {
   app.log.error({ err }, 'could not listen');
+  await flushLogs(app);
   process.exit(1);
 }
