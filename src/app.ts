@@ -52,6 +52,8 @@ export const BODY_LIMIT = 8 * 1024;
 /** A client gets this long to send its whole request (slow-loris protection). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Responses that carry credentials: no cache, shared or private, may keep them. */
+const NO_STORE_HEADERS = { 'cache-control': 'private, no-cache, no-store, must-revalidate', pragma: 'no-cache', expires: '-1' };
 
 /** Header and field names whose values must never reach a log line. */
 export const REDACTED_PATHS = [
@@ -142,15 +144,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // The API speaks JSON only: anything else is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Headers known before the route runs are set at once: one synchronous hook, no onSend work.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-  });
-  app.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.config.noStore) {
-      reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
-      reply.header('pragma', 'no-cache');
-      reply.header('expires', '-1');
-    }
+    if (request.routeOptions.config.noStore) reply.headers(NO_STORE_HEADERS);
+    done();
   });
 
   await app.register(errors);
