@@ -28,6 +28,8 @@ const { values: opt } = parseArgs({
     image: { type: 'boolean', default: false },
     // Another build of the service (a copied dist/server.js) as peer B of every scenario: before/after of one change.
     against: { type: 'string' },
+    // V8 flags for the service instead of those the image sets (Dockerfile ENV NODE_OPTIONS).
+    'node-options': { type: 'string' },
     'image-memory': { type: 'string', default: '256m' },
   },
 });
@@ -58,7 +60,15 @@ const jwt = await new SignJWT({ uid: 1234, agora: { publisher: true } })
   .setExpirationTime('2h')
   .sign(new TextEncoder().encode(JWT_SECRET));
 
+/** The service runs with the V8 flags its image sets: one place decides them (the Dockerfile). */
+function imageNodeOptions() {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  return /^ENV\b[^\n]*?\bNODE_OPTIONS="([^"]*)"/m.exec(dockerfile.replace(/\\\n\s*/g, ' '))?.[1] ?? '';
+}
+const NODE_OPTIONS = opt['node-options'] ?? imageNodeOptions();
+
 const SERVICE_ENV = {
+  NODE_OPTIONS,
   APP_ID,
   APP_CERTIFICATE,
   HOST: '127.0.0.1',
@@ -344,9 +354,10 @@ async function imageRun(seconds) {
 // ---------------------------------------------------------------- run
 const t0 = Date.now();
 const nodeVersion = process.version;
+console.log(`service NODE_OPTIONS: ${NODE_OPTIONS || '(none)'}`);
 console.log(`node ${nodeVersion}; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; ${CONNECTIONS} connections; ${PAIRS} pairs of ${SECONDS} s legs per scenario`);
 const only = opt.only?.split(',');
-const results = { date: new Date().toISOString(), node: nodeVersion, connections: CONNECTIONS, seconds: SECONDS, pairs: PAIRS, scenarios: [] };
+const results = { date: new Date().toISOString(), node: nodeVersion, nodeOptions: NODE_OPTIONS, connections: CONNECTIONS, seconds: SECONDS, pairs: PAIRS, scenarios: [] };
 
 const f0 = (x) => x.toFixed(0);
 const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' ');

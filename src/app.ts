@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance }
 import cors from '@fastify/cors';
 import pino, { type DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { lazySchemaController } from './lazy-compilers.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
@@ -136,6 +137,8 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // Schema defaults document the API; handlers apply them (useDefaults off), so
     // that a missing field and its default take one visible code path.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false } },
+    // Validators and serializers are compiled on first use: start-up serves the first token sooner.
+    schemaController: lazySchemaController(),
   };
 }
 
