@@ -83,9 +83,18 @@ function logDestination(): DestinationStream {
   });
 }
 
+interface LogStream {
+  flush?: (cb: (err?: Error) => void) => void;
+  on?: (event: 'drop', listener: () => void) => void;
+}
+
+function logStreamOf(app: FastifyInstance): LogStream {
+  return (app.log as unknown as Record<symbol, LogStream>)[pino.symbols.streamSym] as LogStream;
+}
+
 /** Writes out every buffered log line; resolves once they reached the file descriptor. */
 export function flushLogs(app: FastifyInstance): Promise<void> {
-  const stream = (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flush?: (cb: (err?: Error) => void) => void };
+  const stream = logStreamOf(app);
   return new Promise((resolve) => {
     if (typeof stream.flush !== 'function') return resolve();
     stream.flush(() => resolve());
@@ -158,6 +167,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(health);
   await app.register(requestLog);
   await app.register(metrics, { expose: config.metricsPort === undefined });
+  logStreamOf(app).on?.('drop', () => app.metrics.logLinesDropped.inc());
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),

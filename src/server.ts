@@ -40,8 +40,7 @@ closeWithGrace(
     onSecondSignal: (signal: string) => app.log.warn({ signal }, 'second signal: exiting now'),
   },
   async ({ signal, err }) => {
-    // An uncaught error cannot be provoked from outside the process, where the tests drive it.
-    /* c8 ignore next */
+    // test/server-logs.test.ts provokes one (a preloaded fixture throws on SIGUSR2).
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'shutting down');
     await app.lifecycle.drainAndClose(signal === 'SIGTERM' ? drainSeconds * 1000 : 0);

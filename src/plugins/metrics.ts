@@ -25,6 +25,8 @@ export interface Metrics {
   shed: Counter<'reason'>;
   /** 1 while a Redis client is connected, 0 while it is not; one series per client name. */
   redisUp: Gauge<'client'>;
+  /** Log lines dropped because the log buffer was full (stdout stalled); see LOG_BUFFER in app.ts. */
+  logLinesDropped: Counter;
 }
 
 declare module 'fastify' {
@@ -91,6 +93,11 @@ function createMetrics(isDraining: () => boolean): Metrics {
       name: `${METRIC_PREFIX}shed_total`,
       help: 'Requests refused with 503 because the process was overloaded, by the limit crossed',
       labelNames: ['reason'],
+      registers,
+    }),
+    logLinesDropped: new Counter({
+      name: `${METRIC_PREFIX}log_lines_dropped_total`,
+      help: 'Log lines dropped because the bounded log buffer was full (stdout not keeping up)',
       registers,
     }),
     redisUp: new Gauge({
