@@ -7,7 +7,7 @@
 // figure is the median of the per-pair ratios, because this machine is shared and noisy.
 // Prints figures and writes them as JSON under bench/results/ (git-ignored); it asserts nothing.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -310,7 +310,12 @@ async function coldStart(kind, runs) {
 async function imageRun(seconds) {
   const tag = 'localhost/agora-token-server:bench';
   execFileSync(join(ROOT, 'test/container/base-image.sh'), { stdio: 'inherit' });
-  execFileSync('podman', ['build', '--format', 'docker', '--isolation=chroot', '--pull=never', '--network=host', '-t', tag, ROOT], { stdio: 'inherit' });
+  // As test/container/smoke.sh builds it: npm may need the machine's CA bundle (a TLS-intercepting proxy).
+  const ca = ['/etc/ssl/certs/ca-certificates.crt'].find((f) => existsSync(f));
+  const secret = ca ? ['--secret', `id=npm_ca,src=${ca}`] : [];
+  execFileSync('podman', ['build', '--format', 'docker', '--isolation=chroot', '--pull=never', '--network=host', '--layers', ...secret, '-t', tag, ROOT], {
+    stdio: 'inherit',
+  });
   const port = await freePort();
   const name = `agora-token-bench-${process.pid}`;
   const envArgs = Object.entries({ ...SERVICE_ENV, PORT: String(port) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
