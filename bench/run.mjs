@@ -261,7 +261,9 @@ async function memoryRun(seconds) {
     await ready(server, side);
     const samples = [];
     const timer = setInterval(() => samples.push(rssMb(server.child.pid)), 1000);
+    const cpu0 = cpuSeconds(server.child.pid);
     const r = await autocannon({ url: server.base + side.path, connections: CONNECTIONS, duration: seconds, ...side.req });
+    const cpuUs = ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total);
     clearInterval(timer);
     const logBytes = statSync(server.logPath).size;
     truncateSync(server.logPath, 0);
@@ -271,6 +273,7 @@ async function memoryRun(seconds) {
     return {
       seconds,
       rps: r.requests.average,
+      cpuUs,
       p50: r.latency.p50,
       p99: r.latency.p99,
       errors: r.errors + r.timeouts,
@@ -396,7 +399,7 @@ if (!opt['no-memory']) {
   results.memory = m;
   console.log(
     `memory, v1 RTC 007, ${m.seconds} s at ${CONNECTIONS} connections: peak RSS ${m.peakRssMb.toFixed(1)} MiB (target <= 150), ` +
-      `drift ${m.driftPct.toFixed(1)} % (target <= 10 %), ${f0(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
+      `drift ${m.driftPct.toFixed(1)} % (target <= 10 %), ${f0(m.rps)} req/s, ${f0(m.cpuUs)} CPU us/request, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
       `errors ${m.errors}, non-2xx ${m.non2xx}, ${m.logBytesPerRequest.toFixed(0)} log bytes/request`,
   );
 }
