@@ -184,7 +184,9 @@ function serverFor(side) {
 }
 
 async function ready(server, side) {
-  for (let i = 0; i < 500; i++) {
+  let exited = false;
+  void server.exited?.then(() => (exited = true));
+  for (let i = 0; i < 500 && !exited; i++) {
     try {
       const res = await fetch(server.base + side.path, { ...side.req, signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -296,7 +298,10 @@ async function coldStart(kind, runs) {
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const server = await start(`cold-${kind}`, def.script, def.env);
+    let exited = false;
+    void server.exited.then(() => (exited = true));
     for (;;) {
+      if (exited) throw new Error(`${kind} exited before its first token`);
       try {
         const res = await fetch(server.base + side.path, side.req);
         if (res.ok) break;
