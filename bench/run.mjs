@@ -30,6 +30,8 @@ const { values: opt } = parseArgs({
     against: { type: 'string' },
     // V8 flags for the service instead of those the image sets (Dockerfile ENV NODE_OPTIONS).
     'node-options': { type: 'string' },
+    // With --against: other V8 flags for that build (default: the same as this one).
+    'against-node-options': { type: 'string' },
     'image-memory': { type: 'string', default: '256m' },
   },
 });
@@ -178,7 +180,10 @@ const PEERS = {
 };
 
 function serverFor(side) {
-  if (side.peer === 'against') return { name: 'against', script: opt.against, env: side.env };
+  if (side.peer === 'against') {
+    const flags = opt['against-node-options'];
+    return { name: 'against', script: opt.against, env: flags === undefined ? side.env : { ...side.env, NODE_OPTIONS: flags } };
+  }
   if (side.peer) return { name: side.peer, ...PEERS[side.peer] };
   return { name: 'service', script: PEERS.service.script, env: side.env };
 }
