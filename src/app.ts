@@ -4,19 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import pino, { type DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors from './plugins/errors.js';
+import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import health from './plugins/health.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import policy from './plugins/policy.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
+import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
 import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
@@ -50,8 +51,7 @@ export interface AppOverrides {
 
 /** Bodies are a few small JSON fields; anything bigger is a mistake or an attack. */
 export const BODY_LIMIT = 8 * 1024;
-/** A client gets this long to send its whole request (slow-loris protection). */
-export const REQUEST_TIMEOUT_MS = 10_000;
+export { REQUEST_TIMEOUT_MS };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Responses that carry credentials: no cache, shared or private, may keep them. */
 const NO_STORE_HEADERS = { 'cache-control': 'private, no-cache, no-store, must-revalidate', pragma: 'no-cache', expires: '-1' };
@@ -63,6 +63,10 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'appCertificate',
   '*.appCertificate',
+  // Node's parse errors carry the raw request bytes, credentials included.
+  'rawPacket',
+  'err.rawPacket',
+  '*.rawPacket',
 ];
 
 /**
@@ -125,12 +129,27 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // (AWS ALB 60 s, nginx upstream keepalive_timeout 60 s): otherwise the balancer may
     // send a request on a connection this server is closing and answer 502.
     keepAliveTimeout: keepAliveMs,
-    // Above keepAliveTimeout, as the load balancer guides ask, so no timer cuts in first.
-    http: { headersTimeout: keepAliveMs + 1000 },
+    // The deadline runs from a request's first byte to its last, headers included; an
+    // idle keep-alive connection has no request arriving, so only keepAliveTimeout
+    // applies to it (the old advice to put headersTimeout above keepAliveTimeout dates
+    // from Node versions that timed headers from the previous response). Both values go
+    // to createServer, which checks that headersTimeout <= requestTimeout.
+    http: {
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS,
+      // Node would answer a missing Host with a bare 400 of its own; the app does it in the one shape.
+      requireHostHeader: false,
+    },
+    // Fastify sets this on the server after creating it (0 would switch the deadline off).
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // On close: idle keep-alive connections are closed at once; busy ones after their response.
     forceCloseConnections: 'idle',
     bodyLimit: BODY_LIMIT,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Requests Node's parser refuses (431, bad header, bad Content-Length) or that miss
+    // the deadline (408), and URLs the router cannot decode: the one error shape too.
+    clientErrorHandler: clientErrorHandler as FastifyHttpOptions<Server>['clientErrorHandler'],
+    frameworkErrors,
     // Behind a load balancer the client IP (rate limits, logs) comes from X-Forwarded-For,
     // trusted only as far as TRUST_PROXY says.
     // (Fastify accepts a hop count at run time; its types omit number.)
@@ -145,9 +164,38 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     },
     // Schema defaults document the API; handlers apply them (useDefaults off), so
     // that a missing field and its default take one visible code path.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false } },
+    // No type coercion anywhere: a JSON body is validated as typed (uid null, "0x10"
+    // or [7] is a 400, never the wildcard 0, 16 or 7). Query strings and path
+    // parameters are declared as strings and parsed strictly by the handlers
+    // (parseUid, parseLifetime), so they need no coercion either; a repeated query
+    // parameter arrives as an array and is a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     // Validators and serializers are compiled on first use: start-up serves the first token sooner.
     schemaController: lazySchemaController(),
+  };
+}
+
+/**
+ * CORS for browser apps. A CORS preflight is an OPTIONS request with Origin and
+ * Access-Control-Request-Method; any other OPTIONS request is not one and gets no
+ * CORS treatment: like every method a route does not serve, it is a 405 with Allow
+ * (or a 404 on an unknown path) in the one error shape, instead of @fastify/cors's
+ * plain-text 400 "Invalid Preflight Request".
+ */
+function corsOptions(config: Config) {
+  const options = {
+    // `true` reflects the caller's origin (with Vary: Origin) instead of a bare '*'.
+    origin: config.corsOrigins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    maxAge: 600,
+  };
+  const notPreflight = { ...options, origin: false };
+  return {
+    delegator: (request: FastifyRequest, done: (err: Error | null, o: typeof options | typeof notPreflight) => void) => {
+      const h = request.headers;
+      done(null, request.method === 'OPTIONS' && !(h.origin && h['access-control-request-method']) ? notPreflight : options);
+    },
   };
 }
 
@@ -164,21 +212,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
+  await app.register(requestDeadline);
   await app.register(health);
   await app.register(requestLog);
   await app.register(metrics, { expose: config.metricsPort === undefined });
   logStreamOf(app).on?.('drop', () => app.metrics.logLinesDropped.inc());
+  // Security headers and CORS come before load shedding, so that a shed 503 carries
+  // them (a browser can only read Retry-After with CORS headers) and a preflight is
+  // answered before shedding is considered: preflights are never shed.
+  await app.register(security);
+  await app.register(cors, corsOptions(config));
+  app.addHook('onRequest', async (request) => {
+    // HTTP/1.1 requires Host (RFC 9112, section 3.2); after the security and CORS hooks, so the 400 carries them.
+    if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
+      throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
+    }
+  });
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
-  });
-  await app.register(security);
-  await app.register(cors, {
-    // `true` reflects the caller's origin (with Vary: Origin) instead of a bare '*'.
-    origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
-    maxAge: 600,
   });
   await app.register(agora, {
     appId: config.appId,

@@ -6,20 +6,22 @@ import { baseEnv, build, logLines } from './helper.js';
 
 const logger = (o: ReturnType<typeof serverOptions>) => o.logger as { transport?: { target: string } };
 
-t.test('keep-alive and headers timeouts sit above load-balancer idle timeouts', async (t) => {
+t.test('keep-alive sits above load-balancer idle timeouts; headers and body share the 10 s deadline', async (t) => {
   const o = serverOptions(loadConfig(baseEnv));
   t.equal(o.keepAliveTimeout, 75_000, 'above AWS ALB and nginx upstream (60 s)');
-  t.equal(o.http?.headersTimeout, 76_000);
+  t.same(o.http, { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000, requireHostHeader: false });
+  t.equal(o.requestTimeout, 10_000);
   t.equal(o.forceCloseConnections, 'idle');
   const gcp = serverOptions(loadConfig({ ...baseEnv, KEEP_ALIVE_TIMEOUT_SECONDS: '620' }));
   t.equal(gcp.keepAliveTimeout, 620_000);
-  t.equal(gcp.http?.headersTimeout, 621_000);
+  t.equal(gcp.http?.headersTimeout, 10_000, 'the deadline does not follow the keep-alive timeout');
 });
 
 t.test('the listening server carries the timeouts', async (t) => {
   const app = await build(t, { KEEP_ALIVE_TIMEOUT_SECONDS: '90' });
   t.equal(app.server.keepAliveTimeout, 90_000);
-  t.equal(app.server.headersTimeout, 91_000);
+  t.equal(app.server.headersTimeout, 10_000);
+  t.equal(app.server.requestTimeout, 10_000);
 });
 
 t.test('logs are pretty only on a TTY, unless forced', async (t) => {

@@ -9,7 +9,8 @@ import { loadConfig } from '../src/config.js';
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 export const APP_CERTIFICATE = 'fedcba9876543210fedcba9876543210';
 
-export const baseEnv = { APP_ID, APP_CERTIFICATE, LOG_LEVEL: 'debug' };
+/** Trace: the leak scan must see every line any level can write. */
+export const baseEnv = { APP_ID, APP_CERTIFICATE, LOG_LEVEL: 'trace' };
 
 /** Every log line written by any app built in this process, for the leak scan. */
 export const logLines: string[] = [];

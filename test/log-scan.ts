@@ -1,6 +1,6 @@
 /**
  * Leak scan, part 2 of 2 (run by tap after every test file, see `tap.after` in
- * package.json). Reads the log lines every test process captured at debug level
+ * package.json). Reads the log lines every test process captured at trace level
  * and fails the run if any holds the certificate, an API key or another secret
  * a test registered. Exit code 1 fails `npm test`.
  *

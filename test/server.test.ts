@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { APP_CERTIFICATE, APP_ID } from './helper.js';
 import { freePort, startServer, stop, type ServerProcess } from './support/processes.js';
+import { isOneShapeError, parseResponse } from './support/raw-http.js';
 
 // Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
 // so the processes start together, up front, and the file gets more than tap's default 30 s.
@@ -56,7 +57,19 @@ await once(holder, 'listening');
 t.teardown(() => holder.close());
 const takenPort = (holder.address() as { port: number }).port;
 
-const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
+// A JWKS endpoint that accepts connections and never answers: a request waiting on it is in flight.
+const silentJwks = createServer(() => {});
+silentJwks.listen(0, '127.0.0.1');
+await once(silentJwks, 'listening');
+const jwksFetches: unknown[] = [];
+silentJwks.on('connection', (c) => jwksFetches.push(c));
+t.teardown(() => {
+  silentJwks.close();
+  for (const c of jwksFetches) (c as { destroy: () => void }).destroy();
+});
+const silentJwksUrl = `http://127.0.0.1:${(silentJwks.address() as { port: number }).port}/jwks`;
+
+const [badEnv, taken, main, twice, interrupted, stuck, hung] = await Promise.all([
   // No .env in this directory, and a malformed certificate in the environment.
   start(emptyDir, { APP_ID, APP_CERTIFICATE: `${APP_CERTIFICATE}zz`, PORT: '0' }, false),
   start(emptyDir, { ...credentials, PORT: String(takenPort) }, false),
@@ -64,7 +77,17 @@ const [badEnv, taken, main, twice, interrupted, stuck] = await Promise.all([
   start(cwd, { PORT: '0', SHUTDOWN_DRAIN_SECONDS: '1', METRICS_PORT: String(metricsPort) }),
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '60' }),
+  // The shortest forced-exit timeout: a stalled client must not reach it.
   start(emptyDir, { ...credentials, SHUTDOWN_DRAIN_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '1' }),
+  start(emptyDir, {
+    ...credentials,
+    SHUTDOWN_DRAIN_SECONDS: '0',
+    SHUTDOWN_TIMEOUT_SECONDS: '1',
+    AUTH_MODE: 'jwt',
+    JWT_JWKS_URL: silentJwksUrl,
+    JWT_ISSUER: 'https://issuer.test/',
+    JWT_AUDIENCE: 'agora-token-server',
+  }),
 ]);
 
 /** Opens a POST whose body is only half sent: a request in flight until `finish` is called. */
@@ -99,8 +122,15 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.equal((await get(p.port, '/metrics')).status, 404, 'metrics are not on the public port');
   t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 0');
 
-  // A request whose body is still arriving when the drain ends: in flight at close time.
+  // A request whose body is still arriving when SIGTERM comes, and finishes during the drain: answered.
   const slow = await halfSentRequest(p.port);
+  // One that never finishes: at close it gets a 408 and cannot hold the shutdown.
+  const stalled = await halfSentRequest(p.port);
+  // And one on the metrics listener, which closes last.
+  const stalledScrape = connect(metricsPort, '127.0.0.1');
+  await once(stalledScrape, 'connect');
+  stalledScrape.on('error', () => {});
+  stalledScrape.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
 
   const signalled = Date.now();
   p.child.kill('SIGTERM');
@@ -112,17 +142,21 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.equal(token.status, 200, 'still minting during the drain');
   t.equal(token.headers.connection, 'close', 'callers are told to reconnect elsewhere');
   t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 1', 'the metrics listener sees the drain');
+  slow.finish();
+  while (!slow.answer().includes('\r\n\r\n')) await sleep(20);
 
-  // Wait until the drain is over and the server stopped listening, then finish the slow request.
+  // Wait until the drain is over and the server stopped listening.
   while (!p.logs.some((l) => String(l.msg).startsWith('closing'))) await sleep(20);
   await sleep(100);
   await t.rejects(get(p.port, '/healthz'), { code: 'ECONNREFUSED' }, 'no new connections after the drain');
-  slow.finish();
   const { code, at } = await p.exited;
   t.equal(code, 0, 'exit 0');
   t.ok(at - signalled >= 1000, `exited after the drain (${at - signalled} ms)`);
-  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the in-flight request was answered');
+  t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the request finished during the drain was answered');
   t.match(slow.answer(), /connection: close/i);
+  t.match(stalled.answer(), /^HTTP\/1\.1 408 Request Timeout/, 'the stalled one got a 408 at close');
+  t.ok(stalledScrape.destroyed || stalledScrape.readableEnded, 'the stalled scrape did not hold the metrics listener');
+  stalledScrape.destroy();
   const messages = p.logs.map((l) => l.msg);
   t.ok(messages.includes('shutting down') && messages.includes('closed'));
   t.ok(p.logs.some((l) => l.msg === 'request' && l.url === '/v1/tokens/rtc' && l.statusCode === 200), 'the in-flight request is logged');
@@ -149,13 +183,45 @@ t.test('SIGINT (Ctrl-C) skips the drain', async (t) => {
   t.ok(at - signalled < 5000);
 });
 
-t.test('an in-flight request that never ends: forced exit 1 after SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
+t.test('stalled clients (headers or body never finished) cannot force exit 1: 408 in the one shape, exit 0', async (t) => {
+  // Before the fix Node stopped its deadline checks at close, the stalled connections held
+  // the close and SHUTDOWN_TIMEOUT_SECONDS ended in the forced exit with status 1.
   const p = stuck;
-  const hung = await halfSentRequest(p.port);
+  const body = await halfSentRequest(p.port);
+  const headers = connect(p.port, '127.0.0.1');
+  await once(headers, 'connect');
+  let headersAnswer = '';
+  headers.on('data', (c: Buffer) => (headersAnswer += c.toString()));
+  headers.on('error', () => {});
+  headers.write('GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer half-');
+  await sleep(100);
   const signalled = Date.now();
   p.child.kill('SIGTERM');
   const { code, at } = await p.exited;
-  hung.socket.destroy();
+  body.socket.destroy();
+  headers.destroy();
+  t.equal(code, 0, 'a clean exit');
+  t.ok(at - signalled < 5000, `well before the forced exit (${at - signalled} ms)`);
+  t.notOk(p.logs.some((l) => /killed by timeout/.test(String(l.msg))), 'not the forced-exit path');
+  for (const [name, text] of [['body', body.answer()], ['headers', headersAnswer]] as const) {
+    const res = parseResponse(text);
+    t.equal(res?.status, 408, name);
+    t.ok(res && isOneShapeError(res), `${name}: the one error shape`);
+  }
+});
+
+t.test('a request still being answered after SHUTDOWN_TIMEOUT_SECONDS: forced exit 1', async (t) => {
+  // Its JWT's key is being fetched from a JWKS endpoint that never answers.
+  const p = hung;
+  const jwt = `${Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url')}.${Buffer.from('{"sub":"a"}').toString('base64url')}.c2ln`;
+  const req = httpRequest({ host: '127.0.0.1', port: p.port, path: '/v1/tokens/chat', method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' } });
+  req.on('error', () => {});
+  req.end('{}');
+  while (jwksFetches.length === 0) await sleep(20);
+  const signalled = Date.now();
+  p.child.kill('SIGTERM');
+  const { code, at } = await p.exited;
+  req.destroy();
   t.equal(code, 1);
   t.ok(at - signalled >= 1000 && at - signalled < 10_000, `forced after the timeout (${at - signalled} ms)`);
   t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');

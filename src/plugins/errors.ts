@@ -1,13 +1,22 @@
 /**
  * One error shape for every 4xx and 5xx (ErrorSchema), produced here and only here.
  * 5xx messages are masked: internals never reach a client.
+ *
+ * Three paths lead here: the error and not-found handlers (routed requests), the
+ * `frameworkErrors` option (a URL the router cannot decode, before any hook runs),
+ * and the `clientErrorHandler` option (requests Node's HTTP parser refuses, or that
+ * do not arrive in time: there is no request object, only the socket). The last two
+ * add the X-Request-Id and security headers that hooks add everywhere else.
  */
-import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 import { ErrorSchema, type ErrorBody } from '../schemas/common.js';
 import { ABSOLUTE_TIMESTAMP_FLOOR, TokenInputError } from '../tokens/rules.js';
+import { API_SECURITY_HEADERS } from './security.js';
 
 /** An error a handler throws on purpose, with a status and a stable code. */
 export class HttpError extends Error {
@@ -44,7 +53,77 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'EMPTY_BODY',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+  FST_ERR_BAD_URL: 'BAD_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'PATH_TOO_LONG',
 };
+
+/** What Node's HTTP parser refuses (`clientError`), as status, public code and message. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request (headers and body) did not arrive completely in time'],
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'the request headers are too large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'BODY_TOO_LARGE', 'the chunk extensions are too large'],
+  HPE_INVALID_CONTENT_LENGTH: [400, 'INVALID_CONTENT_LENGTH', 'the Content-Length header is not valid'],
+  // Both Content-Length and Transfer-Encoding: the request-smuggling shape.
+  HPE_INVALID_TRANSFER_ENCODING: [400, 'INVALID_TRANSFER_ENCODING', 'Transfer-Encoding is not valid here (and never together with Content-Length)'],
+};
+const MALFORMED: [number, string, string] = [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'];
+
+/** Sockets already answered on the bare-socket path (Node reports every later parse error too). */
+const answered = new WeakSet<Socket>();
+/**
+ * How long an answered socket stays open before it is destroyed. Closing at once, with
+ * request bytes still unread, makes the kernel send a reset that can wipe the answer
+ * out of the client's receive buffer before the client reads it.
+ */
+const LINGER_MS = 250;
+
+/**
+ * Answers on a bare socket, in the one shape, and closes it. Nothing is written when
+ * a response has already started on this connection (it would corrupt it).
+ */
+export function answerOnSocket(
+  socket: Socket,
+  statusCode: number,
+  code: string,
+  message: string,
+  requestId: string = randomUUID(),
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  // The response in flight on this connection, as Node's own socketOnError checks it.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ statusCode, error: String(STATUS_CODES[statusCode]), code, message, requestId } satisfies ErrorBody);
+  const headers: Record<string, string> = {
+    ...API_SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    connection: 'close',
+    ...extraHeaders,
+  };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n${head}\r\n${body}`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * The server's `clientErrorHandler`: a request Node's parser refused or that timed out.
+ * Logged with its code only: the error's `rawPacket` holds the raw request, credentials
+ * included, and never reaches a log line.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: Error & { code: string }, socket: Socket): void {
+  // A reset connection (ECONNRESET) is destroyed already: nobody is left to answer.
+  if (socket.destroyed) return;
+  const [statusCode, code, message] = CLIENT_ERRORS[err.code] ?? MALFORMED;
+  const requestId = randomUUID();
+  this.log.info({ requestId, statusCode, code, reason: err.code }, 'client error');
+  answerOnSocket(socket, statusCode, code, message, requestId);
+}
 
 /** Fields holding a lifetime in seconds, where an absolute timestamp is a common mistake. */
 const LIFETIME_FIELD = /(Seconds|^expire\w*)$/;
@@ -69,6 +148,38 @@ function describeValidation(error: FastifyError, request: FastifyRequest): { fie
     }
   }
   return { field, message: `${field === context ? context : `${context}/${field}`} ${first.message}` };
+}
+
+/** Routed and framework errors alike: the one shape, the right status, 5xx masked. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.validation) {
+    const { field, message } = describeValidation(error, request);
+    return reply.code(400).send(errorBody(request, 400, 'VALIDATION_ERROR', message, field));
+  }
+  if (error instanceof TokenInputError) {
+    return reply.code(400).send(errorBody(request, 400, 'INVALID_INPUT', error.message, error.field));
+  }
+  if (error instanceof HttpError) {
+    reply.headers(error.headers);
+    return reply.code(error.statusCode).send(errorBody(request, error.statusCode, error.code, error.message, error.field));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code = FASTIFY_CODES[error.code] ?? (STATUS_CODES[status] ?? 'CLIENT_ERROR').toUpperCase().replaceAll(' ', '_');
+    return reply.code(status).send(errorBody(request, status, code, error.message));
+  }
+  request.log.error({ err: error }, 'request failed');
+  const masked = status >= 500 && status < 600 ? status : 500;
+  return reply.code(masked).send(errorBody(request, masked, 'INTERNAL_ERROR', 'Internal Server Error'));
+}
+
+/**
+ * The server's `frameworkErrors`: the router could not decode the URL (`GET /%ff`) or a
+ * path parameter is too long. No hook runs for these, so the headers are set here.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers({ ...API_SECURITY_HEADERS, 'x-request-id': request.id });
+  void sendError(error, request, reply);
 }
 
 async function errorsPlugin(app: FastifyInstance) {
@@ -98,7 +209,9 @@ async function errorsPlugin(app: FastifyInstance) {
     // The shadow router matches like Fastify's, so a hit here means: right path, wrong method.
     const hit = known.find('GET', path);
     const methods = hit && allowed.get((hit.store as { url: string }).url);
-    if (methods) {
+    // A route that serves this very method and still found nothing (a missing file under /docs/static/) is a 404.
+    const served = methods && (methods.has(request.method) || (request.method === 'HEAD' && methods.has('GET')));
+    if (methods && !served) {
       const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
       return reply
         .code(405)
@@ -108,26 +221,13 @@ async function errorsPlugin(app: FastifyInstance) {
     return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', `no route for ${request.method} ${path}`));
   });
 
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error.validation) {
-      const { field, message } = describeValidation(error, request);
-      return reply.code(400).send(errorBody(request, 400, 'VALIDATION_ERROR', message, field));
-    }
-    if (error instanceof TokenInputError) {
-      return reply.code(400).send(errorBody(request, 400, 'INVALID_INPUT', error.message, error.field));
-    }
-    if (error instanceof HttpError) {
-      reply.headers(error.headers);
-      return reply.code(error.statusCode).send(errorBody(request, error.statusCode, error.code, error.message, error.field));
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const code = FASTIFY_CODES[error.code] ?? (STATUS_CODES[status] ?? 'CLIENT_ERROR').toUpperCase().replaceAll(' ', '_');
-      return reply.code(status).send(errorBody(request, status, code, error.message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    const masked = status >= 500 && status < 600 ? status : 500;
-    return reply.code(masked).send(errorBody(request, masked, 'INTERNAL_ERROR', 'Internal Server Error'));
+  app.setErrorHandler(sendError);
+
+  // Without a listener Node drops a CONNECT request's socket without a word: this is not a proxy.
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const requestId = randomUUID();
+    app.log.info({ requestId, method: req.method, statusCode: 405 }, 'client error');
+    answerOnSocket(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported: this server is not a proxy', requestId, { allow: 'GET, HEAD, POST, OPTIONS' });
   });
 }
 

@@ -38,14 +38,21 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers;
 }
 
+/**
+ * The headers every API response carries; also used for the responses written outside
+ * the request hooks (malformed requests answered from the socket, bad URLs).
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...helmetHeaders(HELMET_OPTIONS),
+  'content-security-policy': API_CSP,
+});
+const DOCS_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...API_SECURITY_HEADERS, 'content-security-policy': DOCS_CSP });
+
 async function securityPlugin(app: FastifyInstance) {
-  const common = helmetHeaders(HELMET_OPTIONS);
-  const api = { ...common, 'content-security-policy': API_CSP };
-  const docs = { ...common, 'content-security-policy': DOCS_CSP };
   app.addHook('onRequest', (request, reply, done) => {
     const url = request.url;
     const isDocs = url.startsWith(DOCS_PREFIX) && (url.length === DOCS_PREFIX.length || '/?'.includes(url.charAt(DOCS_PREFIX.length)));
-    reply.headers(isDocs ? docs : api);
+    reply.headers(isDocs ? DOCS_SECURITY_HEADERS : API_SECURITY_HEADERS);
     done();
   });
 }
