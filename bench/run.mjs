@@ -297,8 +297,9 @@ async function memoryRun(seconds) {
 
 /** Spawn → first successful token response, polling every 2 ms. */
 async function coldStart(kind, runs) {
-  const side = kind === 'service' ? SCENARIOS.find((s) => s.id === 'rtc007').a : SCENARIOS[0].b;
-  const def = kind === 'service' ? { script: PEERS.service.script, env: SERVICE_ENV } : PEERS.tutorial;
+  const service = kind !== 'tutorial';
+  const side = service ? SCENARIOS.find((s) => s.id === 'rtc007').a : { path: TUTORIAL_QUERY, req: { method: 'GET' } };
+  const def = kind === 'tutorial' ? PEERS.tutorial : { script: kind === 'against' ? opt.against : PEERS.service.script, env: SERVICE_ENV };
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -419,6 +420,10 @@ if (!opt['no-cold']) {
   const service = await coldStart('service', runs);
   const tutorial = await coldStart('tutorial', runs);
   results.coldStart = { service, tutorial, ratio: service.medianMs / tutorial.medianMs };
+  if (opt.against) {
+    results.coldStart.against = await coldStart('against', runs);
+    console.log(`cold start of ${opt.against}: ${f0(results.coldStart.against.medianMs)} ms`);
+  }
   console.log(
     `cold start (spawn -> first token, median of ${runs}): service ${f0(service.medianMs)} ms, tutorial ${f0(tutorial.medianMs)} ms, ` +
       `${results.coldStart.ratio.toFixed(2)}x (target <= 2x)`,
