@@ -214,7 +214,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(errors);
   await app.register(requestDeadline);
   await app.register(health);
-  await app.register(requestLog);
+  await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
   await app.register(metrics, { expose: config.metricsPort === undefined });
   logStreamOf(app).on?.('drop', () => app.metrics.logLinesDropped.inc());
   // Security headers and CORS come before load shedding, so that a shed 503 carries

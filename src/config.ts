@@ -214,7 +214,7 @@ const EXPECTED: Record<keyof Env, string> = {
   SHED_RETRY_AFTER_SECONDS: 'a whole number of seconds from 1 to 3600',
   AUTH_MODE: 'none, apiKey, jwt or apiKey,jwt',
   API_KEYS: 'a comma-separated list of [name:]key (key at least 16 characters) or [name:]sha256:<64 hex>',
-  API_KEYS_FILE: 'a readable file with one [name:]key or [name:]sha256:<hex> per line, then optional channels= maxTtl= roles= rateLimit=',
+  API_KEYS_FILE: 'a readable file with one [name:]key or [name:]sha256:<hex> per line, then optional channels= services= roles= wildcardUid= maxTtl= rateLimit= (each at most once)',
   JWT_JWKS_URL: 'an https:// URL of a JWKS (http:// only for localhost); set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
   JWT_PUBLIC_KEY: 'a PEM public key (-----BEGIN PUBLIC KEY-----, \\n escapes allowed); set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
   JWT_SECRET: 'a shared secret of at least 32 characters; set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET',
@@ -378,8 +378,25 @@ function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.[0-9.]+$/.test(hostname);
 }
 
+/** The variables that configure each method: set without that method, they would be silently ignored. */
+const METHOD_VARIABLES: Record<AuthMethod, (keyof Env)[]> = {
+  apiKey: ['API_KEYS', 'API_KEYS_FILE'],
+  jwt: ['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET', 'JWT_ALGORITHMS', 'JWT_ISSUER', 'JWT_AUDIENCE'],
+};
+
 function authConfig(e: Env, env: Record<string, string | undefined>, readFile: (path: string) => string): AuthConfig {
   const methods = e.AUTH_MODE === 'none' ? [] : (e.AUTH_MODE.split(',') as AuthMethod[]);
+  // Credentials configured for a method that is off: the operator meant to protect the
+  // server. Only an explicit AUTH_MODE=none runs open (e.g. a shared .env used for local runs).
+  if (env.AUTH_MODE !== 'none') {
+    for (const method of ['apiKey', 'jwt'] as const) {
+      const set = METHOD_VARIABLES[method].find((n) => env[n] !== undefined);
+      if (set !== undefined && !methods.includes(method)) {
+        const state = env.AUTH_MODE === undefined ? 'is missing' : 'is invalid';
+        throw new ConfigError(`AUTH_MODE ${state}: ${set} is set, so AUTH_MODE must include ${method} (or be none to run without authentication on purpose)`);
+      }
+    }
+  }
   const apiKeys: ApiKeyEntry[] = [];
   if (methods.includes('apiKey')) {
     if (e.API_KEYS !== undefined) {
@@ -405,7 +422,12 @@ function authConfig(e: Env, env: Record<string, string | undefined>, readFile: (
       throw new ConfigError('API_KEYS is missing: AUTH_MODE includes apiKey, so set API_KEYS or API_KEYS_FILE with at least one key');
     }
     if (new Set(apiKeys.map((k) => k.id)).size !== apiKeys.length) {
-      throw new ConfigError('API_KEYS is invalid: two keys share a name (or the same key is listed twice)');
+      throw new ConfigError('API_KEYS is invalid: two keys share a name');
+    }
+    // The same key under two names (say a limited and an unlimited line): which line
+    // applies would depend on their order. Refused, whether given as key or digest.
+    if (new Set(apiKeys.map((k) => k.digest.toString('hex'))).size !== apiKeys.length) {
+      throw new ConfigError('API_KEYS is invalid: the same key is listed twice (under two names, or as a key and as its digest)');
     }
   }
   if (!methods.includes('jwt')) return { methods, apiKeys };

@@ -20,6 +20,7 @@ export function buildMetricsApp(app: FastifyInstance): FastifyInstance {
     clientErrorHandler: clientErrorHandler as FastifyServerOptions['clientErrorHandler'],
     forceCloseConnections: true,
   });
-  addMetricsRoute(metricsApp, app.metrics.registry);
+  // Its own port, reached by scrapers only: no request is refused for having crossed a proxy.
+  addMetricsRoute(metricsApp, app.metrics.registry, { refuseForwarded: false });
   return metricsApp;
 }

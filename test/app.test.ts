@@ -1,7 +1,7 @@
 import t from 'tap';
 import { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { decode007 } from '../src/tokens/decode.js';
+import { decode007 } from '../src/tokens/codec.js';
 import { baseEnv, build, logLines } from './helper.js';
 
 const logger = (o: ReturnType<typeof serverOptions>) => o.logger as { transport?: { target: string } };

@@ -38,7 +38,12 @@ function get(port: number, path: string, agent?: Agent, method = 'GET', body?: s
   });
 }
 
-const dir = t.testdir({ withEnvFile: { '.env': `APP_ID=${APP_ID}\nAPP_CERTIFICATE=${APP_CERTIFICATE}\n` }, empty: {} });
+const dir = t.testdir({
+  withEnvFile: { '.env': `APP_ID=${APP_ID}\nAPP_CERTIFICATE=${APP_CERTIFICATE}\n` },
+  empty: {},
+  // A directory where the .env file would be.
+  envIsDir: { '.env': { 'x': '' } },
+});
 const cwd = `${dir}/withEnvFile`;
 const emptyDir = `${dir}/empty`;
 const metricsPort = await freePort();
@@ -56,6 +61,14 @@ holder.listen(0, '127.0.0.1');
 await once(holder, 'listening');
 t.teardown(() => holder.close());
 const takenPort = (holder.address() as { port: number }).port;
+
+const [envIsDir, badHost, foreignHost, metricsTaken] = await Promise.all([
+  start(`${dir}/envIsDir`, credentials, false),
+  start(emptyDir, { ...credentials, HOST: 'no-such-host.invalid' }, false),
+  // TEST-NET-1: an address no interface of this host has.
+  start(emptyDir, { ...credentials, HOST: '192.0.2.1' }, false),
+  start(emptyDir, { ...credentials, METRICS_PORT: String(takenPort) }, false),
+]);
 
 // A JWKS endpoint that accepts connections and never answers: a request waiting on it is in flight.
 const silentJwks = createServer(() => {});
@@ -109,9 +122,19 @@ t.test('a bad environment stops start-up with one line naming the variable', asy
   t.notOk(badEnv.stderr().includes(APP_CERTIFICATE), 'never the value');
 });
 
-t.test('a port already taken: exit 1', async (t) => {
-  t.equal((await taken.exited).code, 1);
-  t.ok(taken.logs.some((l) => l.msg === 'could not listen'));
+t.test('every start-up failure: one line on stderr naming the setting, no stack, exit 1', async (t) => {
+  const cases: [string, ServerProcess, string][] = [
+    ['PORT taken', taken, `agora-token-server: could not listen on HOST 127.0.0.1, PORT ${takenPort}: the port is already in use (EADDRINUSE)\n`],
+    ['METRICS_PORT taken', metricsTaken, `agora-token-server: could not listen on HOST 127.0.0.1, METRICS_PORT ${takenPort}: the port is already in use (EADDRINUSE)\n`],
+    ['.env is a directory', envIsDir, 'agora-token-server: .env is invalid: it is not a file\n'],
+    ['HOST does not resolve', badHost, 'agora-token-server: could not listen on HOST no-such-host.invalid, PORT 0: the address does not resolve (ENOTFOUND)\n'],
+    ['HOST not of this host', foreignHost, 'agora-token-server: could not listen on HOST 192.0.2.1, PORT 0: the address is not one of this host (EADDRNOTAVAIL)\n'],
+  ];
+  for (const [what, p, line] of cases) {
+    t.equal((await p.exited).code, 1, `${what}: exit 1`);
+    t.equal(p.stderr(), line, `${what}: exactly one line`);
+    t.notOk(p.logs.some((l) => l.level === 50 || 'err' in l), `${what}: no JSON error with a stack`);
+  }
 });
 
 t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight finished, exit 0', async (t) => {

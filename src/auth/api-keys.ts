@@ -6,18 +6,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX } from '../tokens/rules.js';
+import { isTokenType, validPattern, type Restrictions, type Role, type TokenType } from './policy.js';
 
-export type KeyRole = 'publisher' | 'subscriber';
-
-/** Optional restrictions of one key (keys file only). */
-export interface KeyLimits {
-  /** Channel names or patterns (`*` = any run of characters). */
-  channels?: string[];
-  maxTtl?: number;
-  roles?: KeyRole[];
-  /** Requests per rate-limit window for this key, instead of RATE_LIMIT_MAX. */
-  rateLimit?: number;
-}
+/** Optional restrictions of one key (keys file only; see grantsOf for the defaults). */
+export type KeyLimits = Restrictions;
 
 export interface ApiKeyEntry {
   /** The key's name, or `key-` + the first 8 hex digits of its digest. Safe to log. */
@@ -49,7 +41,7 @@ function parseOption(limits: KeyLimits, option: string): boolean {
     case 'channels': {
       // Agora allows ',' in channel names; a pattern listed here cannot contain one.
       const patterns = value.split(',');
-      if (!patterns.every((p) => CHANNEL_PATTERN.test(p))) return false;
+      if (!patterns.every((p) => CHANNEL_PATTERN.test(p) && validPattern(p))) return false;
       limits.channels = patterns;
       return true;
     }
@@ -60,9 +52,19 @@ function parseOption(limits: KeyLimits, option: string): boolean {
     case 'roles': {
       const roles = value.split(',');
       if (!roles.every((r) => r === 'publisher' || r === 'subscriber')) return false;
-      limits.roles = roles as KeyRole[];
+      limits.roles = roles as Role[];
       return true;
     }
+    case 'services': {
+      const services = value.split(',');
+      if (!services.every(isTokenType)) return false;
+      limits.services = services as TokenType[];
+      return true;
+    }
+    case 'wildcardUid':
+      if (value !== 'true' && value !== 'false') return false;
+      limits.wildcardUid = value === 'true';
+      return true;
     case 'rateLimit':
       if (!POSITIVE.test(value)) return false;
       limits.rateLimit = Number(value);
@@ -74,7 +76,8 @@ function parseOption(limits: KeyLimits, option: string): boolean {
 
 /**
  * One key per line: `[name:]key` or `[name:]sha256:<hex digest>`, then optional
- * `channels=a,b-*` `maxTtl=600` `roles=subscriber` `rateLimit=100`.
+ * `channels=a,b-*` `maxTtl=600` `roles=subscriber` `rateLimit=100` `services=rtc,rtm`
+ * `wildcardUid=true`. An option given twice is refused: the last must not silently win.
  * Blank lines and `#` comments are skipped.
  */
 export function parseApiKeyLines(lines: string[], opts: { allowOptions: boolean }): ParseResult {
@@ -88,7 +91,10 @@ export function parseApiKeyLines(lines: string[], opts: { allowOptions: boolean 
     const [, name, hex, plain] = m;
     const digest = hex !== undefined ? Buffer.from(hex, 'hex') : sha256(plain as string);
     const limits: KeyLimits = {};
-    if (!options.every((o) => parseOption(limits, o))) return { ok: false, line: index + 1 };
+    const optionNames = options.map((o) => o.slice(0, o.indexOf('=')));
+    if (new Set(optionNames).size !== options.length || !options.every((o) => parseOption(limits, o))) {
+      return { ok: false, line: index + 1 };
+    }
     entries.push({ id: name ?? `key-${digest.toString('hex').slice(0, 8)}`, digest, limits });
   }
   return { ok: true, entries };

@@ -6,8 +6,8 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
-import { AGORA_TTL_CAP, UID_MAX } from '../tokens/rules.js';
-import type { Caller, Grants } from './policy.js';
+import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, UID_MAX } from '../tokens/rules.js';
+import { TOKEN_TYPE_NAMES, grantsOf, validPattern, type Caller } from './policy.js';
 
 /** Why a credential was refused: 401 (bad credential), 403 (unusable claims) or 503 (keys unreachable). */
 export class AuthFailure extends Error {
@@ -24,11 +24,11 @@ export class AuthFailure extends Error {
 /** The policy claim (JWT_POLICY_CLAIM). Unknown fields are refused: a typo must not widen access. */
 export const PolicyClaimSchema = Type.Object(
   {
-    channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 63 }))),
-    publisher: Type.Optional(Type.Boolean()),
+    channels: Type.Optional(Type.Array(Type.String({ pattern: `^[${AGORA_CHARSET}*]{1,${CHANNEL_NAME_MAX}}$` }))),
+    services: Type.Optional(Type.Array(Type.Union(TOKEN_TYPE_NAMES.map((t) => Type.Literal(t))))),
+    roles: Type.Optional(Type.Array(Type.Union([Type.Literal('publisher'), Type.Literal('subscriber')]))),
     wildcardUid: Type.Optional(Type.Boolean()),
     anyUser: Type.Optional(Type.Boolean()),
-    chatApp: Type.Optional(Type.Boolean()),
     maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: AGORA_TTL_CAP })),
   },
   { additionalProperties: false },
@@ -47,36 +47,54 @@ function claimText(value: unknown): string | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
-/** Turns verified claims into a Caller; throws AuthFailure(403) when the policy claim is malformed. */
+/**
+ * Turns verified claims into a Caller. Throws AuthFailure 401 without a subject
+ * (the caller id and rate-limit key: callers must not share one), 403 when the
+ * policy claim is malformed.
+ */
 export function callerFromClaims(payload: JWTPayload, cfg: Pick<JwtConfig, 'identityClaim' | 'uidClaim' | 'policyClaim'>): Caller {
+  const subject = claimText(payload.sub);
+  if (subject === undefined) throw new AuthFailure(401, 'INVALID_TOKEN', 'invalid token: the sub claim is required');
   const policy = payload[cfg.policyClaim] ?? {};
-  if (!Value.Check(PolicyClaimSchema, policy)) {
+  if (!Value.Check(PolicyClaimSchema, policy) || !(policy.channels ?? []).every(validPattern)) {
     throw new AuthFailure(403, 'INVALID_POLICY_CLAIM', `the token's ${cfg.policyClaim} claim is malformed`);
   }
-  const identity = claimText(payload[cfg.identityClaim]);
-  const grants: Grants = {
-    anyIdentity: policy.anyUser === true,
-    identity,
-    uid: claimUid(payload[cfg.uidClaim]),
-    channels: policy.channels,
-    publisher: policy.publisher === true,
-    wildcardUid: policy.wildcardUid === true,
-    chatApp: policy.chatApp === true,
-    maxTtl: policy.maxTtl,
-  };
-  return { id: claimText(payload.sub) ?? identity ?? 'unknown-subject', method: 'jwt', grants };
+  const grants = grantsOf(
+    policy,
+    { anyIdentity: policy.anyUser === true, identity: claimText(payload[cfg.identityClaim]), uid: claimUid(payload[cfg.uidClaim]) },
+    ['subscriber'],
+  );
+  return { id: subject, method: 'jwt', grants };
 }
 
 export type JwtVerifier = (token: string) => Promise<Caller>;
 
+/** The key set could not be fetched or read: the one failure that is not the caller's fault. */
+class KeysUnavailable extends Error {}
+
 export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
-  const key = cfg.jwksUrl
-    ? createRemoteJWKSet(cfg.jwksUrl, {
-        cooldownDuration: cfg.jwksCooldownSeconds * 1000,
-        cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-        timeoutDuration: JWKS_TIMEOUT_MS,
-      })
-    : (cfg.publicKey ?? new TextEncoder().encode(cfg.secret?.reveal()));
+  let key: Parameters<typeof jwtVerify>[1];
+  if (cfg.jwksUrl) {
+    const remote = createRemoteJWKSet(cfg.jwksUrl, {
+      cooldownDuration: cfg.jwksCooldownSeconds * 1000,
+      cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+      timeoutDuration: JWKS_TIMEOUT_MS,
+    });
+    // Only what goes wrong while getting the key set is "unavailable". No matching key,
+    // or an algorithm no key can serve, is the token's doing and stays a 401.
+    key = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (err) {
+        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) {
+          throw err;
+        }
+        throw new KeysUnavailable();
+      }
+    };
+  } else {
+    key = cfg.publicKey ?? new TextEncoder().encode(cfg.secret?.reveal());
+  }
   const options = {
     issuer: cfg.issuer,
     audience: cfg.audience,
@@ -88,8 +106,7 @@ export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
   return async (token) => {
     let payload: JWTPayload;
     try {
-      // One call site for both key kinds; jose picks the overload at run time.
-      ({ payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], options));
+      ({ payload } = await jwtVerify(token, key, options));
     } catch (err) {
       throw toAuthFailure(err);
     }
@@ -97,16 +114,16 @@ export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
   };
 }
 
+/**
+ * Everything the server can judge with the keys it holds is a 401, whatever the
+ * error's class: a header naming another algorithm than the key's makes node:crypto
+ * throw a plain TypeError, and that is still a forged credential.
+ */
 function toAuthFailure(err: unknown): AuthFailure {
-  // The key set could not be fetched or read: not the caller's fault.
-  const keysUnavailable =
-    err instanceof errors.JWKSTimeout ||
-    err instanceof errors.JWKSInvalid ||
-    !(err instanceof errors.JOSEError) ||
-    err.code === errors.JOSEError.code;
-  if (keysUnavailable) return new AuthFailure(503, 'AUTH_UNAVAILABLE', 'signing keys are unavailable; try again shortly');
+  if (err instanceof KeysUnavailable) return new AuthFailure(503, 'AUTH_UNAVAILABLE', 'signing keys are unavailable; try again shortly');
   if (err instanceof errors.JWTExpired) return new AuthFailure(401, 'TOKEN_EXPIRED', 'the token has expired');
   if (err instanceof errors.JWKSNoMatchingKey) return new AuthFailure(401, 'INVALID_TOKEN', 'no signing key matches the token');
   // jose's messages name the failed check ("unexpected \"aud\" claim value", "signature verification failed", …).
-  return new AuthFailure(401, 'INVALID_TOKEN', `invalid token: ${err.message}`);
+  if (err instanceof errors.JOSEError) return new AuthFailure(401, 'INVALID_TOKEN', `invalid token: ${err.message}`);
+  return new AuthFailure(401, 'INVALID_TOKEN', 'invalid token: the signature does not verify with the configured key');
 }

@@ -34,34 +34,25 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
   const minted = app.metrics.tokensMinted;
+  /** A minting function that also counts what it minted, by the metric's token types. */
+  function counted<I, M extends { version: string }>(mint: (input: I) => M, types: (input: I, m: M) => string[]) {
+    return (input: I): M => {
+      const m = mint(input);
+      for (const type of types(input, m)) minted.inc({ type, version: m.version });
+      return m;
+    };
+  }
   app.decorate('tokens', {
     ...minter,
     ttlDefault: opts.ttlDefault,
-    rtc(input) {
-      const m = minter.rtc(input);
-      minted.inc({ type: 'rtc', version: m.version });
-      return m;
-    },
-    rtm(input) {
-      const m = minter.rtm(input);
-      minted.inc({ type: 'rtm', version: m.version });
-      return m;
-    },
-    rtcRtm(input) {
-      const m = minter.rtcRtm(input);
-      if (m.combined) {
-        minted.inc({ type: 'rtc_rtm', version: m.version });
-      } else {
-        minted.inc({ type: 'rtc', version: m.version });
-        minted.inc({ type: 'rtm', version: m.version });
-      }
-      return m;
-    },
-    chat(input) {
-      const m = minter.chat(input);
-      minted.inc({ type: input.userId === undefined ? 'chat_app' : 'chat_user', version: m.version });
-      return m;
-    },
+    rtc: counted(minter.rtc, () => ['rtc']),
+    rtm: counted(minter.rtm, (input) => [input.permissions === undefined ? 'rtm' : 'rtm2']),
+    rtcRtm: counted(minter.rtcRtm, (_, m) => (m.combined ? ['rtc_rtm'] : ['rtc', 'rtm'])),
+    chat: counted(minter.chat, (input) => [input.userId === undefined ? 'chat_app' : 'chat_user']),
+    apaas: counted(minter.apaas, (_, m) => [{ roomUser: 'apaas_room_user', user: 'apaas_user', app: 'apaas_app' }[m.kind]]),
+    convoai: counted(minter.convoai, () => ['convoai']),
+    stt: counted(minter.stt, () => ['stt']),
+    fpa: counted(minter.fpa, () => ['fpa']),
   });
 }
 

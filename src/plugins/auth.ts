@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findApiKey, type ApiKeyEntry } from '../auth/api-keys.js';
 import { AuthFailure, createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
-import { OPEN_GRANTS, type Caller, type Grants } from '../auth/policy.js';
+import { OPEN_GRANTS, grantsOf, type Caller, type Grants } from '../auth/policy.js';
 import type { AuthConfig } from '../config.js';
 import { HttpError } from './errors.js';
 
@@ -32,9 +32,9 @@ export function requiresCredentials(request: FastifyRequest): boolean {
   return (schema?.security?.length ?? 0) > 0;
 }
 
+/** A key acts for any user (it is a backend's), within its line's restrictions; both roles by default. */
 function keyGrants(key: ApiKeyEntry): Grants {
-  const { channels, maxTtl, roles, rateLimit } = key.limits;
-  return { ...OPEN_GRANTS, channels, maxTtl, rateLimit, publisher: roles === undefined || roles.includes('publisher') };
+  return grantsOf(key.limits, { anyIdentity: true }, ['publisher', 'subscriber']);
 }
 
 function unauthorized(code: string, message: string, bearerError?: 'invalid_token' | 'invalid_request'): HttpError {
@@ -76,14 +76,22 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match) throw unauthorized('INVALID_CREDENTIALS', 'use the Bearer scheme: Authorization: Bearer <credential>', 'invalid_request');
     const credential = match[1] as string;
-    if (verifyJwt && (JWT_SHAPE.test(credential) || !apiKeys)) return verifyJwt(credential);
-    return apiKeyCaller(credential);
+    if (!verifyJwt) return apiKeyCaller(credential);
+    // Route by what the configuration accepts, not by shape alone: a configured key
+    // may contain dots too, and must not be sent to the JWT verifier.
+    const key = apiKeys ? findApiKey(opts.apiKeys, credential) : undefined;
+    if (key) return keyCaller(key);
+    if (JWT_SHAPE.test(credential) || !apiKeys) return verifyJwt(credential);
+    throw invalidKey();
   }
+
+  const invalidKey = () => unauthorized('INVALID_CREDENTIALS', 'the API key is not valid', 'invalid_token');
+  const keyCaller = (key: ApiKeyEntry): Caller => ({ id: key.id, method: 'apiKey', grants: keyGrants(key) });
 
   function apiKeyCaller(presented: string): Caller {
     const key = findApiKey(opts.apiKeys, presented);
-    if (!key) throw unauthorized('INVALID_CREDENTIALS', 'the API key is not valid', 'invalid_token');
-    return { id: key.id, method: 'apiKey', grants: keyGrants(key) };
+    if (!key) throw invalidKey();
+    return keyCaller(key);
   }
 
   app.decorateRequest('caller', null);

@@ -15,8 +15,21 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 import { ErrorSchema, type ErrorBody } from '../schemas/common.js';
-import { ABSOLUTE_TIMESTAMP_FLOOR, TokenInputError } from '../tokens/rules.js';
+import { ABSOLUTE_TIMESTAMP_FLOOR, TokenInputError, type FieldNames } from '../tokens/rules.js';
 import { API_SECURITY_HEADERS } from './security.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How this route spells the fields Agora's rules check (see FieldNames). */
+    fieldNames?: FieldNames;
+  }
+}
+
+/**
+ * The one code of every 400 for bad input, whether a schema or one of Agora's rules
+ * caught it: which layer checks a rule is not the client's concern.
+ */
+export const VALIDATION_ERROR = 'VALIDATION_ERROR';
 
 /** An error a handler throws on purpose, with a status and a stable code. */
 export class HttpError extends Error {
@@ -126,7 +139,7 @@ export function clientErrorHandler(this: FastifyInstance, err: Error & { code: s
 }
 
 /** Fields holding a lifetime in seconds, where an absolute timestamp is a common mistake. */
-const LIFETIME_FIELD = /(Seconds|^expire\w*)$/;
+const LIFETIME_FIELD = /(Seconds|^expire\w*|^privileges\.\w+)$/;
 
 /** Turns the first schema violation into a message that names the field. */
 function describeValidation(error: FastifyError, request: FastifyRequest): { field: string; message: string } {
@@ -138,8 +151,8 @@ function describeValidation(error: FastifyError, request: FastifyRequest): { fie
   const field = [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.') || context;
   if (params.additionalProperty) return { field, message: `${context}/${field} is not a known property` };
   if (first.keyword === 'maximum' && LIFETIME_FIELD.test(field)) {
-    // Our schemas are flat: the offending value sits at the top of body or query.
-    const value = Number((request as unknown as Record<string, Record<string, unknown>>)[context]![field]);
+    // The offending value, found along the instance path (privileges.* sit one level down).
+    const value = Number(path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], (request as unknown as Record<string, unknown>)[context]));
     if (value >= ABSOLUTE_TIMESTAMP_FLOOR) {
       return {
         field,
@@ -154,10 +167,11 @@ function describeValidation(error: FastifyError, request: FastifyRequest): { fie
 function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error.validation) {
     const { field, message } = describeValidation(error, request);
-    return reply.code(400).send(errorBody(request, 400, 'VALIDATION_ERROR', message, field));
+    return reply.code(400).send(errorBody(request, 400, VALIDATION_ERROR, message, field));
   }
   if (error instanceof TokenInputError) {
-    return reply.code(400).send(errorBody(request, 400, 'INVALID_INPUT', error.message, error.field));
+    const { field, message } = error.named(request.routeOptions.config.fieldNames);
+    return reply.code(400).send(errorBody(request, 400, VALIDATION_ERROR, message, field));
   }
   if (error instanceof HttpError) {
     reply.headers(error.headers);

@@ -10,6 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errorBody } from './errors.js';
 
 export interface Metrics {
   registry: Registry;
@@ -109,13 +110,26 @@ function createMetrics(isDraining: () => boolean): Metrics {
   };
 }
 
-/** Answers GET /metrics from a registry; shared by the app and the separate metrics listener. */
-export function addMetricsRoute(app: FastifyInstance, registry: Registry): void {
+/** Headers a proxy adds: a request carrying one came through the public entry, not from a scraper. */
+const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
+
+/**
+ * Answers GET /metrics from a registry; shared by the app and the separate metrics listener.
+ * On the public app (METRICS_PORT unset) a request that came through a proxy gets the
+ * plain 404 of an unknown path, whatever spelling reached the route (`/metrics/`,
+ * `//metrics`): scrapers call the replica directly, the public never sees the metrics.
+ */
+export function addMetricsRoute(app: FastifyInstance, registry: Registry, opts: { refuseForwarded: boolean }): void {
   app.get(
     '/metrics',
     // Hidden from the OpenAPI document: it is for scrapers, and may live on another port.
     { logLevel: 'warn', config: { metricsRoute: true, shed: false }, schema: { hide: true } },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (opts.refuseForwarded && FORWARDED_HEADERS.some((h) => request.headers[h] !== undefined)) {
+        // The not-found handler would answer 405 (it knows the path): say what it says for an unknown one.
+        const path = request.url.replace(/\?.*$/s, '');
+        return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', `no route for ${request.method} ${path}`));
+      }
       reply.header('cache-control', 'no-store').type(registry.contentType);
       return registry.metrics();
     },
@@ -155,7 +169,7 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsPluginOptions) {
     );
   });
 
-  if (opts.expose) addMetricsRoute(app, metrics.registry);
+  if (opts.expose) addMetricsRoute(app, metrics.registry, { refuseForwarded: true });
 }
 
 export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['health'] });

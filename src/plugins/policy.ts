@@ -3,11 +3,27 @@
  * grants. Every call checks the policy (403 on denial), applies the default
  * lifetime within the caller's cap, and writes ONE audit line — caller, service,
  * version, channel, identity, lifetime, decision; never the token.
+ *
+ * An authenticated request refused before it reaches the minter (schema or
+ * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { checkPolicy, defaultTtl, type FieldNames, type MintRequest } from '../auth/policy.js';
-import type { ChatInput, Minted, MintedRtcRtm, RtcInput, RtcRtmInput, RtmInput, TokenVersion } from '../tokens/mint.js';
+import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
+import type {
+  AgentInput,
+  ApaasInput,
+  ChatInput,
+  FpaInput,
+  Minted,
+  MintedAgent,
+  MintedApaas,
+  MintedRtcRtm,
+  RtcInput,
+  RtcRtmInput,
+  RtmInput,
+  TokenVersion,
+} from '../tokens/mint.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -18,6 +34,10 @@ export interface GuardedMinter {
   rtm(input: Lifetime<RtmInput>, names?: FieldNames): Minted;
   rtcRtm(input: Lifetime<RtcRtmInput>, names?: FieldNames): MintedRtcRtm;
   chat(input: Lifetime<ChatInput>, names?: FieldNames): Minted;
+  apaas(input: Lifetime<ApaasInput>): MintedApaas;
+  convoai(input: Lifetime<AgentInput>, names?: FieldNames): MintedAgent;
+  stt(input: Lifetime<AgentInput>, names?: FieldNames): MintedAgent;
+  fpa(input: Lifetime<FpaInput>): Minted;
 }
 
 declare module 'fastify' {
@@ -30,6 +50,31 @@ type Decision = 'allowed' | 'denied' | 'rejected';
 
 async function policyPlugin(app: FastifyInstance) {
   const tokens = app.tokens;
+  const audited = new WeakSet<FastifyRequest>();
+  /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
+  const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
+
+  function writeAudit(request: FastifyRequest, caller: Caller, decision: Decision, fields: Record<string, unknown>) {
+    audited.add(request);
+    request.log.info(
+      { audit: { caller: caller.id, auth: caller.method, route: request.routeOptions.url, ...fields, decision } },
+      `token mint ${decision}`,
+    );
+  }
+
+  // Callback style, not async: it runs on every response and almost always does nothing.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const caller = request.caller;
+    // 429 is the rate limiter's answer, not a decision on this request.
+    if (caller && !audited.has(request) && reply.statusCode >= 400 && reply.statusCode !== 429) {
+      // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
+      const text = String(payload);
+      const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+      const field = /"field":"([^"]*)"/.exec(text)?.[1];
+      writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
+    }
+    done(null, payload);
+  });
 
   function guarded<T>(
     request: FastifyRequest,
@@ -43,44 +88,31 @@ async function policyPlugin(app: FastifyInstance) {
     // A minting route without `security` would mint for nobody in particular: refuse loudly.
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
     const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
-    const audit = (decision: Decision, code?: string) =>
-      request.log.info(
-        {
-          audit: {
-            caller: caller.id,
-            auth: caller.method,
-            service: req.service,
-            version,
-            channelName: req.channelName,
-            uid: req.uid,
-            userAccount: req.userAccount,
-            userId: req.userId,
-            role: req.role,
-            ttl: expireSeconds,
-            decision,
-            code,
-          },
-        },
-        `token mint ${decision}`,
-      );
+    const fields = {
+      service: req.service,
+      version,
+      channelName: req.channelName,
+      uid: req.uid,
+      userAccount: req.userAccount,
+      userId: req.userId,
+      roomUuid: req.roomUuid,
+      role: req.role,
+      ttl: expireSeconds,
+    };
     const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names);
     if (denial) {
-      audit('denied', denial.code);
+      writeAudit(request, caller, 'denied', { ...fields, code: denial.code });
       throw new HttpError(403, denial.code, denial.message, { field: denial.field });
     }
-    let result: T;
-    try {
-      result = mint(expireSeconds);
-    } catch (err) {
-      audit('rejected', (err as Error).name);
-      throw err;
-    }
-    audit('allowed');
+    // A mint refused by Agora's rules (or failing) is audited by onSend, with the response's code.
+    asked.set(request, fields);
+    const result = mint(expireSeconds);
+    writeAudit(request, caller, 'allowed', fields);
     return result;
   }
 
   /** The RTM user id an rtc-rtm request ends up with (see mint.ts), for the identity check. */
-  const rtmUserIdOf = (i: Lifetime<RtcRtmInput>) => i.rtmUserId ?? i.userAccount ?? (i.uid ? String(i.uid) : undefined);
+  const rtmUserIdOf = (i: Lifetime<AgentInput>) => i.rtmUserId ?? i.userAccount ?? (i.uid ? String(i.uid) : undefined);
 
   app.decorateRequest('mint', {
     getter(this: FastifyRequest): GuardedMinter {
@@ -106,6 +138,25 @@ async function policyPlugin(app: FastifyInstance) {
           guarded(this, { service: 'chat', userId: i.userId }, i.expireSeconds, '007', names, (expireSeconds) =>
             tokens.chat({ ...i, expireSeconds }),
           ),
+        apaas: (i) =>
+          guarded(this, { service: 'apaas', userId: i.userUuid, roomUuid: i.roomUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
+            tokens.apaas({ ...i, expireSeconds }),
+          ),
+        ...Object.fromEntries(
+          (['convoai', 'stt'] as const).map((service) => [
+            service,
+            (i: Lifetime<AgentInput>, names: FieldNames = {}) =>
+              guarded(
+                this,
+                { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+                i.expireSeconds,
+                '007',
+                { userId: 'rtmUserId', ...names },
+                (expireSeconds) => tokens[service]({ ...i, expireSeconds }),
+              ),
+          ]),
+        ) as Pick<GuardedMinter, 'convoai' | 'stt'>,
+        fpa: (i) => guarded(this, { service: 'fpa' }, i.expireSeconds, '007', {}, (expireSeconds) => tokens.fpa({ ...i, expireSeconds })),
       };
     },
   });

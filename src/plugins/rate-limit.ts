@@ -63,7 +63,11 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
     // While Redis is marked down, a ping every retryMaxMs notices its return even
     // when no request comes in (a timed-out command leaves the connection "ready").
     let probe: NodeJS.Timeout | undefined;
+    // token_server_redis_up{client="rate-limit"}: 0 until the first connection.
+    const redisUp = app.metrics.redisUp.labels({ client: 'rate-limit' });
+    redisUp.set(0);
     const markUp = () => {
+      redisUp.set(1);
       clearInterval(probe);
       if (state.redisUp) return;
       if (state.downSince) app.log.info('rate-limit store: Redis is reachable again; limits are shared again');
@@ -71,6 +75,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
       state.downSince = undefined;
     };
     const markDown = (reason: string) => {
+      redisUp.set(0);
       if (!state.redisUp && state.downSince) return;
       state.redisUp = false;
       state.downSince = new Date();
@@ -154,4 +159,4 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
   });
 }
 
-export default fp(rateLimitPlugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['errors', 'health', 'auth'] });
+export default fp(rateLimitPlugin, { name: 'rate-limit', fastify: '5.x', dependencies: ['errors', 'health', 'auth', 'metrics'] });

@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { ErrorSchema, ref, type ErrorBody } from '../schemas/common.js';
+import { VALIDATION_ERROR } from '../plugins/errors.js';
+import type { FieldNames, TokenInputError } from '../tokens/rules.js';
 
 type Sample = Pick<ErrorBody, 'statusCode' | 'code' | 'message' | 'field'>;
 
@@ -18,10 +20,14 @@ const error = (description: string, sample: Sample) => ({
 });
 
 /** Statuses of every minting route, whatever carries its input. */
+const INVALID_INPUT = 'Invalid input; the message and `field` name what is wrong, as this operation spells it';
+
+const FORBIDDEN = "Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which";
+
 const mintErrorResponses = {
-  400: error('Invalid input; the message and `field` name what is wrong', {
+  400: error(INVALID_INPUT, {
     statusCode: 400,
-    code: 'VALIDATION_ERROR',
+    code: VALIDATION_ERROR,
     message: 'body/expireSeconds must be <= 86400',
     field: 'expireSeconds',
   }),
@@ -30,7 +36,7 @@ const mintErrorResponses = {
     code: 'MISSING_CREDENTIALS',
     message: 'credentials are required: Authorization: Bearer <credential>',
   }),
-  403: error("Authenticated, but this caller may not mint this token (identity, channel, role, wildcard uid or lifetime above the caller's cap); `code` says which", {
+  403: error(FORBIDDEN, {
     statusCode: 403,
     code: 'CHANNEL_NOT_ALLOWED',
     message: 'this caller may not mint tokens for channel "vip"',
@@ -57,6 +63,34 @@ export const tokenErrorResponses = {
 
 /** Error statuses of GET routes whose input is all in the path or query. */
 export const getErrorResponses = mintErrorResponses;
+
+/**
+ * The same statuses, with the 400 example taken from a real rule error and the 403
+ * example's field as this route names its fields, so an example never shows another route's name.
+ */
+export function withRuleExample<T extends object>(responses: T, names: FieldNames & { expireSeconds: string }, breakRule: () => unknown) {
+  let example: TokenInputError | undefined;
+  try {
+    breakRule();
+  } catch (err) {
+    example = err as TokenInputError;
+  }
+  /* c8 ignore next */
+  if (!example) throw new Error('the example input passes the rule');
+  const { field, message } = example.named(names);
+  // Every minting route has a lifetime, not every one a channel: the 403 example is the lifetime cap.
+  const ttl = names.expireSeconds;
+  return {
+    ...responses,
+    400: error(INVALID_INPUT, { statusCode: 400, code: VALIDATION_ERROR, message, field }),
+    403: error(FORBIDDEN, {
+      statusCode: 403,
+      code: 'TTL_ABOVE_CALLER_CAP',
+      message: `${ttl} 3600 is above this caller's cap of 600 seconds`,
+      field: ttl,
+    }),
+  };
+}
 
 export { mintSecurity } from '../schemas/security.js';
 

@@ -22,6 +22,15 @@ export const EXAMPLE_TOKENS = {
   /** The RTM half of the example RTC + RTM request: user id "1234", the uid in decimal. */
   rtmUid1234: '007eJxTYIjvb0tfuupp7vEnRyefyHE9xvuGLWS7jPEZ8dsL2RMufUtWYDAwNDI2MTUzt7BMTEpOSU1D5yss48oW4GNg8Evcw8DIwMTAyMDIAOKzMIAUAgBM3B3C',
   chat: '007eJxTYJDlCF91qDlur6ZzVJ6FiXxd1t9Dd9ys5n/Z8+y8gGKNwjIFBgNDI2MTUzNzC8vEpOSU1DR0vsIyrmwBPgYGv8Q9DIwMrAyMDIwMID4rQ2JOZnIqAJiwHLE=',
+  /** RTM 2 for alice: read lobby and news, write lobby; read user bob. */
+  rtm2: '007eJxTYJCf5jNX+T/H47K/sX9fPp4wRzE0+0rTZua5UfpS9rNtuxQUGAwMjYxNTM3MLSwTk5JTUtPQ+QrLuLIF+BgY/BL3MDAycDAwMjAygPisDIk5mcmpTAwMDBDMypCTn5RUycKQl1peDFIFF2BkYGBgZGBmSMpPAgDtOySS',
+  /** Flexible Classroom room-user token: room class-101, user alice, student. */
+  apaas: '007eJxTYHgx2Ubhzq6a6O+7Tj3/KsovOGeZw53WhYzPvQVXJTledl+qwGBgaGRsYmpmbmGZmJSckpqGzldYxpUtwMfA4Je4h4GZgYmBkYGRAcRnZUjMyUxOZYULKDCYGVuYpBolGRlamCQlJ6WZWqQmJ6cZGiQnmieamZoZJ7PD1XIyJOckFhfrGhoYQs1hYgAAGdAtAA==',
+  /** ConvoAI agent in demo-room: uid 1001 as publisher, RTM user agent-1001. */
+  convoai: '007eJxTYDCNXXNg1oyNGtU/rXLNdrWdDGI/uOrrHo/wj9f/cBuXREUqMBgYGhmbmJqZW1gmJiWnpKah8xWWcWUL8DEw+CXuYWBmYGRgYWBkAPGZwCQzmGQBk5wMKam5+bpF+fm5LAyGBgaGTAyMUMVcDInpqXkluiBRTgYGBgAXAySE',
+  /** Speech-to-text bot in demo-room: uid 1002 as publisher, RTM user stt-1002. */
+  stt: '007eJxTYPCpnvlVcaeOYcqtJLGtx0XmL/69ck6PwbvqiuVLzIrfHfZUYDAwNDI2MTUzt7BMTEpOSU1D5yss48oW4GNg8Evcw8DMwMjAwsDIAOIzgUlmMMkCJjkZUlJz83WL8vNzWRgMDQyMmBgYoYo5GIpLSnRBYlwMDAwA3YkkEA==',
+  fpa: '007eJxTYNiyyWf1K8uy2smnmm7eUXxgrHtOhDdToFnp5MF5H+ZvFVVQYDAwNDI2MTUzt7BMTEpOSU1D5yss48oW4GNg8Evcw8DIwMLAyMDIAAIAW80b5g==',
 } as const;
 
 /** The issue and expiry times of the example tokens. */

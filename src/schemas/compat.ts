@@ -26,11 +26,17 @@ export const SeedQuerySchema = Type.Object(
   {
     channelName: Type.String({ description: 'Channel name (required)', examples: ['demo-room'] }),
     uid: Type.Optional(Type.String({ description: 'Integer uid; absent or 0 = any user (wildcard)', examples: ['1234'] })),
+    // Empty is absent, as for uid: the tutorial sends `role=` when its form field is blank. Anything else
+    // unknown (e.g. `host`) is a 400, not a guess: a join-only token for a would-be host fails far from here.
     role: Type.Optional(
-      StringEnum(COMPAT_ROLES, { default: 'subscriber', description: 'publisher, or subscriber/audience (default)' }),
+      StringEnum([...COMPAT_ROLES, ''] as const, {
+        default: 'subscriber',
+        description: 'publisher, or subscriber/audience; absent or empty = subscriber; anything else is a 400',
+      }),
     ),
+    // Empty is absent here too, as the tutorial server reads it.
     expireTime: Type.Optional(
-      Type.String({ pattern: '^[0-9]+$', description: 'Lifetime in seconds from now (default TOKEN_TTL_DEFAULT)', examples: ['3600'] }),
+      Type.String({ pattern: '^[0-9]*$', description: 'Lifetime in seconds from now; absent or empty = TOKEN_TTL_DEFAULT', examples: ['3600'] }),
     ),
   },
 );

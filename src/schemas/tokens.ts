@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   CHANNEL_NAME_MAX,
   CHANNEL_NAME_PATTERN,
+  RTM2_NAMES_PER_LIST_MAX,
+  RTM2_NAMES_TOTAL_MAX,
   CHAT_USER_ID_MAX,
   CHAT_USER_ID_PATTERN,
   RTM_USER_ID_MAX,
@@ -11,6 +13,8 @@ import {
   USER_ACCOUNT_PATTERN,
 } from '../tokens/rules.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS, StringEnum } from './common.js';
+// family.ts builds on the field helpers below; it uses them only when called, so the cycle is harmless.
+import { buildFamilySchemas } from './family.js';
 
 export const ROLES = ['publisher', 'subscriber'] as const;
 export const VERSIONS = ['006', '007'] as const;
@@ -20,7 +24,7 @@ export interface TtlLimits {
   ttlMax: number;
 }
 
-const channelName = () =>
+export const channelName = () =>
   Type.String({
     minLength: 1,
     maxLength: CHANNEL_NAME_MAX,
@@ -29,7 +33,7 @@ const channelName = () =>
     examples: ['demo-room'],
   });
 
-const uid = () =>
+export const uid = () =>
   Type.Integer({
     minimum: 0,
     maximum: UID_MAX,
@@ -37,7 +41,7 @@ const uid = () =>
     examples: [1234],
   });
 
-const userAccount = () =>
+export const userAccount = () =>
   Type.String({
     minLength: 1,
     maxLength: USER_ACCOUNT_MAX,
@@ -46,19 +50,19 @@ const userAccount = () =>
     examples: ['alice'],
   });
 
-const role = () =>
+export const role = (byDefault: (typeof ROLES)[number] = 'subscriber') =>
   StringEnum(ROLES, {
-    default: 'subscriber',
+    default: byDefault,
     description: 'publisher: join and publish audio, video and data; subscriber: join only (publishing is only enforced when co-host authentication is on).',
   });
 
-const version = () =>
+export const version = () =>
   StringEnum(VERSIONS, {
     default: '007',
     description: "Token format. 007 (AccessToken2) is current; 006 (AccessToken) is for SDKs older than 2.x/3.x.",
   });
 
-function expireSeconds(l: TtlLimits) {
+export function expireSeconds(l: TtlLimits) {
   return Type.Integer({
     minimum: 1,
     maximum: l.ttlMax,
@@ -68,14 +72,86 @@ function expireSeconds(l: TtlLimits) {
   });
 }
 
-const timestamps = () => ({
+export const timestamps = () => ({
   issuedAt: Type.String({ format: 'date-time', description: 'When the token was signed (UTC)', examples: [EXAMPLE_TIMES.issuedAt] }),
   expiresAt: Type.String({ format: 'date-time', description: 'When the token stops working (UTC); renew before this', examples: [EXAMPLE_TIMES.expiresAt] }),
   issuedAtUnix: Type.Integer({ description: 'issuedAt in unix seconds', examples: [EXAMPLE_TIMES.issuedAtUnix] }),
   expiresAtUnix: Type.Integer({ description: 'expiresAt in unix seconds, for renewal timers', examples: [EXAMPLE_TIMES.expiresAtUnix] }),
 });
 
-const token = (description: string, example: string) => Type.String({ minLength: 1, description, examples: [example] });
+export const token = (description: string, example: string) => Type.String({ minLength: 1, description, examples: [example] });
+
+export const rtmUserId = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: RTM_USER_ID_MAX,
+    pattern: RTM_USER_ID_PATTERN,
+    description: `${description} 1–63 bytes, channel-name characters, not starting with a space.`,
+    examples: ['alice'],
+  });
+
+const lifetimeAtMost = (l: TtlLimits, description: string, example: number) =>
+  Type.Integer({ minimum: 1, maximum: l.ttlMax, description: `${description}, in seconds from now, at most expireSeconds.`, examples: [example] });
+
+/** Per-privilege RTC lifetimes (RtcTokenBuilder2.buildTokenWithUidAndPrivilege). */
+export function rtcPrivileges(l: TtlLimits) {
+  return Type.Object(
+    {
+      joinChannel: lifetimeAtMost(l, 'How long the token may join the channel', 3600),
+      publishAudio: Type.Optional(lifetimeAtMost(l, 'How long it may publish audio; leave out to grant no audio publishing', 600)),
+      publishVideo: Type.Optional(lifetimeAtMost(l, 'How long it may publish video; leave out to grant no video publishing', 600)),
+      publishData: Type.Optional(lifetimeAtMost(l, 'How long it may publish data streams; leave out to grant none', 600)),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Version 007 only: each RTC privilege with its own lifetime (co-host authentication). The token holds exactly the ' +
+        'privileges listed; the role is publisher when any publish privilege is listed. Not together with role or ' +
+        'privilegeExpireSeconds. Publish privileges are only enforced when Agora enables co-host authentication for the project.',
+      examples: [{ joinChannel: 3600, publishAudio: 600, publishVideo: 600 }],
+    },
+  );
+}
+
+/** RTM 2 resource permissions (RtmTokenBuilder2.buildTokenWithPermissions). */
+export function rtm2Permissions() {
+  const channel = (what: string) =>
+    Type.String({ minLength: 1, maxLength: CHANNEL_NAME_MAX, pattern: CHANNEL_NAME_PATTERN, description: `A ${what} name (channel-name rules)` });
+  const user = Type.String({ minLength: 1, maxLength: RTM_USER_ID_MAX, pattern: RTM_USER_ID_PATTERN, description: 'An RTM user id' });
+  const lists = (item: ReturnType<typeof channel>, what: string, example: string) => {
+    const names = (access: string) =>
+      Type.Array(item, {
+        minItems: 1,
+        maxItems: RTM2_NAMES_PER_LIST_MAX,
+        uniqueItems: true,
+        description: `The ${what} this user may ${access} (at most ${RTM2_NAMES_PER_LIST_MAX}).`,
+        examples: [[example]],
+      });
+    return Type.Optional(
+      Type.Object(
+        { read: Type.Optional(names('read')), write: Type.Optional(names('write')) },
+        { additionalProperties: false, minProperties: 1, description: `Access to ${what}: read and/or write lists of names.`, examples: [{ read: [example] }] },
+      ),
+    );
+  };
+  return Type.Object(
+    {
+      messageChannels: lists(channel('message channel'), 'message channels', 'lobby'),
+      streamChannels: lists(channel('stream channel'), 'stream channels', 'stage'),
+      groupChannels: lists(channel('group channel'), 'group channels', 'team-1'),
+      serverGroups: lists(channel('server group'), 'server groups', 'ops'),
+      users: lists(user, 'users', 'bob'),
+    },
+    {
+      additionalProperties: false,
+      minProperties: 1,
+      description:
+        `Version 007 only: makes an RTM 2 token (ServiceRtm2) limited to these resources, at most ${RTM2_NAMES_TOTAL_MAX} names in all. ` +
+        'Agora must enable resource permissions for the project; without that, use a plain RTM token.',
+      examples: [{ messageChannels: { read: ['lobby', 'news'], write: ['lobby'] }, users: { read: ['bob'] } }],
+    },
+  );
+}
 
 /** The v1 request and response schemas. Bounds follow the configured TTLs. */
 export function buildTokenSchemas(l: TtlLimits) {
@@ -90,17 +166,21 @@ export function buildTokenSchemas(l: TtlLimits) {
         Type.Integer({
           minimum: 1,
           maximum: l.ttlMax,
-          description: 'Version 007 only: seconds from now until join/publish privileges expire, at most expireSeconds. Defaults to expireSeconds.',
+          description: 'Version 007 only: seconds from now until join/publish privileges expire, at most expireSeconds. Defaults to expireSeconds. The shorthand for privileges with one lifetime.',
           examples: [3600],
         }),
       ),
+      privileges: Type.Optional(rtcPrivileges(l)),
       version: Type.Optional(version()),
     },
     {
       $id: 'RtcTokenRequest',
       additionalProperties: false,
       description: 'An RTC (video/voice) token for one channel and one user. Give exactly one of uid and userAccount.',
-      examples: [{ channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 3600 }],
+      examples: [
+        { channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 3600 },
+        { channelName: 'demo-room', uid: 1234, expireSeconds: 3600, privileges: { joinChannel: 3600, publishAudio: 600, publishVideo: 600 } },
+      ],
     },
   );
 
@@ -112,6 +192,7 @@ export function buildTokenSchemas(l: TtlLimits) {
       uid: Type.Optional(uid()),
       userAccount: Type.Optional(userAccount()),
       role: role(),
+      privileges: Type.Optional(rtcPrivileges(l)),
       ...timestamps(),
     },
     {
@@ -122,26 +203,21 @@ export function buildTokenSchemas(l: TtlLimits) {
     },
   );
 
-  const rtmUserId = (description: string) =>
-    Type.String({
-      minLength: 1,
-      maxLength: RTM_USER_ID_MAX,
-      pattern: RTM_USER_ID_PATTERN,
-      description: `${description} 1–63 bytes, channel-name characters, not starting with a space.`,
-      examples: ['alice'],
-    });
-
   const RtmTokenRequestSchema = Type.Object(
     {
       userId: rtmUserId('RTM user id to log in as.'),
       expireSeconds: Type.Optional(expireSeconds(l)),
       version: Type.Optional(version()),
+      permissions: Type.Optional(rtm2Permissions()),
     },
     {
       $id: 'RtmTokenRequest',
       additionalProperties: false,
-      description: 'An RTM (signaling) login token for one user.',
-      examples: [{ userId: 'alice', expireSeconds: 3600 }],
+      description: 'An RTM (signaling) login token for one user; with permissions, an RTM 2 token limited to those resources.',
+      examples: [
+        { userId: 'alice', expireSeconds: 3600 },
+        { userId: 'alice', expireSeconds: 3600, permissions: { messageChannels: { read: ['lobby', 'news'], write: ['lobby'] }, users: { read: ['bob'] } } },
+      ],
     },
   );
 
@@ -150,6 +226,7 @@ export function buildTokenSchemas(l: TtlLimits) {
       token: token('The RTM token to log in with', EXAMPLE_TOKENS.rtm),
       version: version(),
       userId: rtmUserId('The RTM user id the token is for.'),
+      permissions: Type.Optional(rtm2Permissions()),
       ...timestamps(),
     },
     {
@@ -171,6 +248,8 @@ export function buildTokenSchemas(l: TtlLimits) {
       privilegeExpireSeconds: Type.Optional(
         Type.Integer({ minimum: 1, maximum: l.ttlMax, description: 'Version 007 only; see RtcTokenRequest.', examples: [3600] }),
       ),
+      privileges: Type.Optional(rtcPrivileges(l)),
+      rtmExpireSeconds: Type.Optional(lifetimeAtMost(l, 'How long RTM login lasts (default: expireSeconds)', 1800)),
       version: Type.Optional(version()),
       combined: Type.Optional(
         Type.Boolean({
@@ -183,8 +262,21 @@ export function buildTokenSchemas(l: TtlLimits) {
     {
       $id: 'RtcRtmTokenRequest',
       additionalProperties: false,
-      description: 'RTC and RTM tokens for one user in one call.',
-      examples: [{ channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 3600 }],
+      description:
+        'RTC and RTM tokens for one user in one call; the RTM user id and lifetime may differ from the RTC ones ' +
+        '(combined: RtcTokenBuilder2.buildTokenWithRtm2).',
+      examples: [
+        { channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 3600 },
+        {
+          channelName: 'demo-room',
+          userAccount: 'alice',
+          rtmUserId: 'alice-rtm',
+          expireSeconds: 3600,
+          privileges: { joinChannel: 3600, publishAudio: 600 },
+          rtmExpireSeconds: 1800,
+          combined: true,
+        },
+      ],
     },
   );
 
@@ -199,6 +291,8 @@ export function buildTokenSchemas(l: TtlLimits) {
       userAccount: Type.Optional(userAccount()),
       rtmUserId: rtmUserId('The RTM user id the RTM token is for.'),
       role: role(),
+      privileges: Type.Optional(rtcPrivileges(l)),
+      rtmExpireSeconds: Type.Optional(lifetimeAtMost(l, 'How long RTM login lasts, when it was asked to differ from expireSeconds', 1800)),
       ...timestamps(),
     },
     {
@@ -268,8 +362,10 @@ export function buildTokenSchemas(l: TtlLimits) {
     RtcRtmTokenResponseSchema,
     ChatTokenRequestSchema,
     ChatTokenResponseSchema,
+    ...buildFamilySchemas(l),
   };
 }
 
 export type TokenSchemas = ReturnType<typeof buildTokenSchemas>;
 export type RtcTokenRequest = Static<TokenSchemas['RtcTokenRequestSchema']>;
+export type AgentTokenRequest = Static<TokenSchemas['AgentTokenRequestSchema']>;

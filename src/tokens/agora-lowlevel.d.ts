@@ -30,6 +30,20 @@ declare module 'agora-token/src/AccessToken2.js' {
     class ServiceChat extends Service {
       constructor(userId?: string);
     }
+    class ServiceFpa extends Service {}
+    class ServiceConvoAI extends Service {}
+    class ServiceStt extends Service {}
+    class ServiceApaas extends Service {
+      constructor(roomUuid?: string, userUuid?: string, role?: number);
+      /** Written as int16. The constructor turns a role of 0 into -1 (`role || -1`), so mint.ts sets it here. */
+      __role: number;
+    }
+    class Rtm2Permissions {
+      add(resourceType: number, permissionType: number, resources: readonly string[]): void;
+    }
+    class ServiceRtm2 extends Service {
+      constructor(userId: string, permissions: Rtm2Permissions);
+    }
     class AccessToken2 {
       constructor(appId: string, appCertificate: string, issueTs: number, expire: number);
       salt: number;

@@ -35,46 +35,76 @@ const rtmRe = new RegExp(RTM_USER_ID_PATTERN);
 const chatRe = new RegExp(CHAT_USER_ID_PATTERN);
 const uidRe = /^(0|[1-9][0-9]{0,9})$/;
 
-/** A rejected input, always naming the field it came from. */
+/** The fields the rules check, by their v1 names (the names the rules throw with). */
+export type RuleField =
+  | 'channelName'
+  | 'uid'
+  | 'userAccount'
+  | 'userId'
+  | 'rtmUserId'
+  | 'role'
+  | 'expireSeconds'
+  | 'privilegeExpireSeconds'
+  | 'combined'
+  /** Nested and family fields (`privileges.joinChannel`, `permissions.messageChannels.read.0`, `roomUuid`, …) keep their v1 path. */
+  | (string & {});
+
+/**
+ * How a route spells the fields the rules check, when not as v1 does: e.g. /rtm/:uid
+ * maps `userId` to `uid`. A route declares it once (route config `fieldNames`); the
+ * error handler and the policy checks both read that one map, so a 400 or 403
+ * always names the field as the caller sent it.
+ */
+export type FieldNames = Readonly<Record<string, string>>;
+
+/** A rejected input, naming the rule's field; `named()` gives it as a route spells it. */
 export class TokenInputError extends Error {
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field} ${message}`);
+  readonly field: RuleField;
+  /** The message without the field name, e.g. "must not be empty". */
+  readonly detail: string;
+  constructor(field: RuleField, detail: string) {
+    super(`${field} ${detail}`);
     this.name = 'TokenInputError';
     this.field = field;
+    this.detail = detail;
+  }
+
+  named(names: FieldNames = {}): { field: string; message: string } {
+    const field = names[this.field] ?? this.field;
+    return { field, message: `${field} ${this.detail}` };
   }
 }
 
-function checkAgoraString(field: string, value: string, max: number, re: RegExp, what: string): void {
+function checkAgoraString(field: RuleField, value: string, max: number, re: RegExp, what: string): void {
   if (value.length === 0) throw new TokenInputError(field, 'must not be empty');
   if (Buffer.byteLength(value, 'utf8') > max) throw new TokenInputError(field, `must be at most ${max} bytes`);
   if (!re.test(value)) throw new TokenInputError(field, `contains characters Agora does not allow in ${what}`);
 }
 
-export function checkChannelName(value: string, field = 'channelName'): void {
+export function checkChannelName(value: string, field: RuleField = 'channelName'): void {
   checkAgoraString(field, value, CHANNEL_NAME_MAX, channelRe, 'a channel name');
 }
 
-export function checkUserAccount(value: string, field = 'userAccount'): void {
+export function checkUserAccount(value: string, field: RuleField = 'userAccount'): void {
   checkAgoraString(field, value, USER_ACCOUNT_MAX, channelRe, 'a user account');
 }
 
-export function checkRtmUserId(value: string, field = 'userId'): void {
+export function checkRtmUserId(value: string, field: RuleField = 'userId'): void {
   checkAgoraString(field, value, RTM_USER_ID_MAX, rtmRe, 'an RTM user id (nor a leading space)');
 }
 
-export function checkChatUserId(value: string, field = 'userId'): void {
+export function checkChatUserId(value: string, field: RuleField = 'userId'): void {
   checkAgoraString(field, value, CHAT_USER_ID_MAX, chatRe, 'a Chat user id');
 }
 
-export function checkUid(value: number, field = 'uid'): void {
+export function checkUid(value: number, field: RuleField = 'uid'): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > UID_MAX) {
     throw new TokenInputError(field, `must be an integer from 0 to ${UID_MAX}`);
   }
 }
 
 /** Parses a uid that arrived as text (path or query). Only canonical decimal digits are accepted. */
-export function parseUid(text: string, field = 'uid'): number {
+export function parseUid(text: string, field: RuleField = 'uid'): number {
   if (!uidRe.test(text)) throw new TokenInputError(field, `must be an integer from 0 to ${UID_MAX}`);
   const uid = Number(text);
   checkUid(uid, field);
@@ -82,7 +112,7 @@ export function parseUid(text: string, field = 'uid'): number {
 }
 
 /** A lifetime in seconds from now: 1 … max, with a dedicated message for absolute timestamps. */
-export function checkLifetime(value: number, max: number, field: string): void {
+export function checkLifetime(value: number, max: number, field: RuleField): void {
   if (!Number.isSafeInteger(value)) throw new TokenInputError(field, 'must be a whole number of seconds');
   if (value >= ABSOLUTE_TIMESTAMP_FLOOR) {
     throw new TokenInputError(
@@ -94,9 +124,27 @@ export function checkLifetime(value: number, max: number, field: string): void {
 }
 
 /** Parses a lifetime that arrived as text, e.g. `?expiry=3600`. */
-export function parseLifetime(text: string, max: number, field: string): number {
+export function parseLifetime(text: string, max: number, field: RuleField): number {
   if (!/^[0-9]{1,15}$/.test(text)) throw new TokenInputError(field, 'must be a whole number of seconds');
   const value = Number(text);
   checkLifetime(value, max, field);
   return value;
 }
+
+/**
+ * RTM 2 resource permissions (agora-token's Rtm2Permissions). The token format
+ * itself allows 65,535 names per list; these caps keep a token a size SDKs and
+ * headers carry (and that the inspector accepts: well under 4 KiB of text even
+ * when the names do not compress).
+ */
+export const RTM2_RESOURCE_KINDS = ['messageChannels', 'streamChannels', 'groupChannels', 'serverGroups', 'users'] as const;
+export const RTM2_ACCESS_KINDS = ['read', 'write'] as const;
+export const RTM2_NAMES_PER_LIST_MAX = 16;
+export const RTM2_NAMES_TOTAL_MAX = 32;
+
+/**
+ * Flexible Classroom (APaaS) roles as Agora's builders number them:
+ * 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer.
+ */
+export const APAAS_ROLES = { invisible: 0, teacher: 1, student: 2, assistant: 3, observer: 4 } as const;
+export type ApaasRole = keyof typeof APAAS_ROLES;

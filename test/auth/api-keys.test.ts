@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { findApiKey, parseApiKeyLines, sha256 } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config.js';
-import { decode007 } from '../../src/tokens/decode.js';
+import { decode007 } from '../../src/tokens/codec.js';
 import { API_KEY, OTHER_API_KEY, baseEnv, build, logLines, secrets } from '../helper.js';
 
 const WRONG_KEY = 'wrong-key-0123456789abcdefABCDEF';
@@ -41,6 +41,13 @@ t.test('parsing key lines', async (t) => {
   t.same(bad([`${API_KEY} maxTtl=`]), { ok: false, line: 1 });
   t.same(bad([`${API_KEY} =600`]), { ok: false, line: 1 });
   t.same(bad([`${API_KEY} maxTtl=600`], false), { ok: false, line: 1 }, 'API_KEYS takes no options');
+  t.same(bad([`${API_KEY} services=rtc,video`]), { ok: false, line: 1 }, 'unknown token types are refused');
+  t.same(bad([`${API_KEY} wildcardUid=yes`]), { ok: false, line: 1 });
+  t.same(bad([`${API_KEY} maxTtl=600 maxTtl=86400`]), { ok: false, line: 1 }, 'an option given twice is refused, not last-wins');
+  t.same(bad([`${API_KEY} channels=*a*a*a*a*a*a*b`]), { ok: false, line: 1 }, 'at most 4 * per channel pattern');
+  t.same(bad([`${API_KEY} channels=a*b*c*d*e`]).ok, true, '4 * are fine');
+  const full = parseApiKeyLines([`${API_KEY} services=rtc,chat-app wildcardUid=true`], { allowOptions: true });
+  t.same(full.ok && full.entries[0]?.limits, { services: ['rtc', 'chat-app'], wildcardUid: true });
 });
 
 t.test('finding a key compares digests', async (t) => {
@@ -68,8 +75,44 @@ t.test('config: API key variables', async (t) => {
   t.notMatch(message, WRONG_KEY, 'the offending line is never echoed');
   t.notMatch(message, API_KEY);
   t.throws(load({ AUTH_MODE: 'apikey' }), { message: /^AUTH_MODE is invalid/ });
-  const cfg = loadConfig({ ...baseEnv, API_KEYS: `a:${API_KEY}` });
-  t.same(cfg.auth, { methods: [], apiKeys: [] }, 'AUTH_MODE=none ignores API_KEYS');
+  const cfg = loadConfig({ ...baseEnv, AUTH_MODE: 'none', API_KEYS: `a:${API_KEY}` });
+  t.same(cfg.auth, { methods: [], apiKeys: [] }, 'an explicit AUTH_MODE=none ignores API_KEYS');
+});
+
+t.test('config: credentials without the method that uses them stop start-up', async (t) => {
+  const dir = t.testdir({ keys: `a:${API_KEY}\n` });
+  for (const [name, value] of [['API_KEYS', `a:${API_KEY}`], ['API_KEYS_FILE', join(dir, 'keys')]]) {
+    t.throws(() => loadConfig({ ...baseEnv, [name as string]: value as string }), {
+      message: `AUTH_MODE is missing: ${name} is set, so AUTH_MODE must include apiKey (or be none to run without authentication on purpose)`,
+    });
+    t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', [name as string]: value as string }), {
+      message: /^AUTH_MODE is invalid: API_KEYS(_FILE)? is set, so AUTH_MODE must include apiKey/,
+    });
+  }
+  const jwtVariables = {
+    JWT_SECRET: 'x'.repeat(32),
+    JWT_JWKS_URL: 'https://issuer.example/jwks.json',
+    JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----',
+    JWT_ISSUER: 'i',
+    JWT_AUDIENCE: 'a',
+    JWT_ALGORITHMS: 'HS256',
+  };
+  for (const [name, value] of Object.entries(jwtVariables)) {
+    t.throws(() => loadConfig({ ...baseEnv, [name]: value }), { message: new RegExp(`^AUTH_MODE is missing: ${name} is set, so AUTH_MODE must include jwt`) });
+  }
+  t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', API_KEYS: `a:${API_KEY}`, JWT_ISSUER: 'i' }), { message: /^AUTH_MODE is invalid: JWT_ISSUER/ });
+});
+
+t.test('config: one key under two names is refused', async (t) => {
+  const load = (env: Record<string, string>) => () => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', ...env });
+  const message = 'API_KEYS is invalid: the same key is listed twice (under two names, or as a key and as its digest)';
+  const dir = t.testdir({
+    keys: `kiosk:${API_KEY} channels=lobby maxTtl=600 roles=subscriber\nlegacy:sha256:${sha256(API_KEY).toString('hex')}\n`,
+    other: `b:${API_KEY}\n`,
+  });
+  t.throws(load({ API_KEYS_FILE: join(dir, 'keys') }), { message }, 'a limited line and an unlimited digest line');
+  t.throws(load({ API_KEYS: `a:${API_KEY}`, API_KEYS_FILE: join(dir, 'other') }), { message }, 'across API_KEYS and the file');
+  t.throws(load({ API_KEYS: `a:${API_KEY},b:${API_KEY}` }), { message });
 });
 
 t.test('AUTH_MODE=apiKey', async (t) => {
@@ -109,11 +152,11 @@ t.test('AUTH_MODE=apiKey', async (t) => {
 
   t.test('right key: a token, in either header, plaintext or hashed', async (t) => {
     for (const headers of [{ authorization: `Bearer ${API_KEY}` }, { 'x-api-key': API_KEY }, { authorization: `bearer ${FILE_KEY}` }] as Record<string, string>[]) {
-      const res = await app.inject(rtc(headers, { channelName: 'anything', uid: 0, role: 'publisher', expireSeconds: 7200 }));
+      const res = await app.inject(rtc(headers, { channelName: 'anything', uid: 99, role: 'publisher', expireSeconds: 7200 }));
       t.equal(res.statusCode, 200, JSON.stringify(headers).slice(2, 16));
       const d = decode007(res.json().token);
       t.equal(d.services[0]?.channelName, 'anything');
-      t.equal(d.services[0]?.uid, '', 'keys without limits may mint the wildcard uid');
+      t.equal(d.services[0]?.uid, '99', 'keys without limits mint for any user');
       t.same(Object.keys(d.services[0]?.privileges ?? {}), ['1', '2', '3', '4'], 'publisher privileges');
       t.equal(d.expire, 7200);
     }

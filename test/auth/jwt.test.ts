@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { callerFromClaims } from '../../src/auth/jwt.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { decode007 } from '../../src/tokens/decode.js';
+import { decode007 } from '../../src/tokens/codec.js';
 import { API_KEY, JWT_SECRET, baseEnv, build, logLines, logSink } from '../helper.js';
 import { AUDIENCE, ISSUER, sign, signingKey, startJwks } from '../support/jwks.js';
 
@@ -39,20 +39,33 @@ t.test('config: JWT variables', async (t) => {
 
 t.test('claims to grants', async (t) => {
   const cfg = { identityClaim: 'user_id', uidClaim: 'uid', policyClaim: 'https://example.com/agora' };
-  const c = callerFromClaims({ user_id: 1234, uid: 1234, 'https://example.com/agora': { publisher: true, channels: ['a-*'] } }, cfg);
+  const c = callerFromClaims({ sub: 's-1', user_id: 1234, uid: 1234, 'https://example.com/agora': { roles: ['publisher'], channels: ['a-*'] } }, cfg);
   t.same(c, {
-    id: '1234',
+    id: 's-1',
     method: 'jwt',
-    grants: { anyIdentity: false, identity: '1234', uid: 1234, channels: ['a-*'], publisher: true, wildcardUid: false, chatApp: false, maxTtl: undefined },
-  }, 'a numeric identity claim; no sub: the identity names the caller');
-  t.equal(callerFromClaims({}, cfg).id, 'unknown-subject');
-  t.equal(callerFromClaims({ sub: 'alice', user_id: 'bob' }, cfg).id, 'alice', 'sub names the caller when present');
-  for (const uid of ['0x10', '-1', 4294967296, 1.5, '', null, true]) {
-    t.equal(callerFromClaims({ uid }, cfg).grants.uid, undefined, `uid claim ${JSON.stringify(uid)} is not a uid`);
+    grants: {
+      anyIdentity: false,
+      identity: '1234',
+      uid: 1234,
+      channels: ['a-*'],
+      services: ['rtc'],
+      roles: ['publisher', 'subscriber'],
+      wildcardUid: false,
+      maxTtl: undefined,
+      rateLimit: undefined,
+    },
+  }, 'a numeric identity claim; a channel list without services: RTC only');
+  t.same(callerFromClaims({ sub: 'a' }, cfg).grants, { anyIdentity: false, identity: undefined, uid: undefined, channels: undefined, services: ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt'], roles: ['subscriber'], wildcardUid: false, maxTtl: undefined, rateLimit: undefined }, 'defaults: user-level types, subscriber, no wildcard');
+  for (const sub of [undefined, '', {}]) {
+    t.throws(() => callerFromClaims({ sub, user_id: 'bob' } as never, cfg), { status: 401, code: 'INVALID_TOKEN', message: 'invalid token: the sub claim is required' }, `sub ${JSON.stringify(sub)}`);
   }
-  t.equal(callerFromClaims({ uid: '4294967295' }, cfg).grants.uid, 4294967295);
+  t.equal(callerFromClaims({ sub: 'alice', user_id: 'bob' }, cfg).id, 'alice', 'sub names the caller');
+  for (const uid of ['0x10', '-1', 4294967296, 1.5, '', null, true]) {
+    t.equal(callerFromClaims({ sub: 'a', uid }, cfg).grants.uid, undefined, `uid claim ${JSON.stringify(uid)} is not a uid`);
+  }
+  t.equal(callerFromClaims({ sub: 'a', uid: '4294967295' }, cfg).grants.uid, 4294967295);
   for (const identity of ['', Number.NaN, {}, ['x']]) {
-    t.equal(callerFromClaims({ user_id: identity }, cfg).grants.identity, undefined, `identity ${JSON.stringify(identity)}`);
+    t.equal(callerFromClaims({ sub: 'a', user_id: identity }, cfg).grants.identity, undefined, `identity ${JSON.stringify(identity)}`);
   }
 });
 
@@ -113,6 +126,17 @@ t.test('JWKS verification', async (t) => {
     await refused(t, await sign(ec, claims), 'INVALID_TOKEN', /"alg" \(Algorithm\) Header Parameter value not allowed/);
   });
   t.test('garbage bearer', async (t) => refused(t, 'aaa.bbb.ccc', 'INVALID_TOKEN', /invalid token/));
+  t.test('no sub claim: 401, never a shared caller id', async (t) => {
+    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, uid: 42 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1m').sign(k1.privateKey);
+    await refused(t, token, 'INVALID_TOKEN', /sub claim is required/);
+  });
+  t.test('a forged header for a key the JWKS lacks is a 401, and no fetch failure', async (t) => {
+    for (const alg of ['ES256', 'EdDSA', 'PS256', 'RS256']) {
+      const enc = (o: object) => base64url.encode(JSON.stringify(o));
+      const body = enc({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', uid: 42, exp: Math.floor(Date.now() / 1000) + 300 });
+      await refused(t, `${enc({ alg, kid: 'k1' })}.${body}.${'A'.repeat(86)}`, 'INVALID_TOKEN', /invalid token|no signing key/);
+    }
+  });
 
   t.test('unknown kid: refetched; refused until the JWKS has it, accepted after rotation', async (t) => {
     const token = await sign(k2, claims);
@@ -151,6 +175,20 @@ t.test('static keys', async (t) => {
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(pem));
     t.equal((await app.inject(post('/v1/tokens/rtm', forged, { userId: 'alice' }))).statusCode, 401, 'HS256 token against a public key');
+    // A header naming another allowed algorithm than the key's, with a garbage signature:
+    // judged locally, so 401 (counted as an auth failure), never 503 AUTH_UNAVAILABLE.
+    const enc = (o: object) => base64url.encode(JSON.stringify(o));
+    const body = enc({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', exp: Math.floor(Date.now() / 1000) + 300 });
+    const before = logLines.length;
+    for (const alg of ['RS256', 'PS256', 'EdDSA', 'Ed25519', 'ES256']) {
+      const res = await app.inject(post('/v1/tokens/rtm', `${enc({ alg })}.${body}.${'A'.repeat(86)}`, { userId: 'alice' }));
+      t.equal(res.statusCode, 401, alg);
+      t.equal(res.json().code, 'INVALID_TOKEN');
+      t.notOk(res.headers['retry-after']);
+    }
+    t.notOk(logLines.slice(before).some((l) => l.includes('could not be fetched')));
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    t.match(metrics.body, /token_server_auth_failures_total\{reason="INVALID_TOKEN"\} [1-9]/, 'counted as auth failures');
   });
 
   t.test('JWT_SECRET (HS256)', async (t) => {
@@ -213,8 +251,12 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
 
   t.test('publisher only with the claim', async (t) => {
     await expect403(t, await app.inject(post('/v1/tokens/rtc', alice, { channelName: 'c', uid: 42, role: 'publisher' })), 'ROLE_NOT_ALLOWED', 'role');
-    const res = await app.inject(post('/v1/tokens/rtc', await as({ agora: { publisher: true } }), { channelName: 'c', uid: 42, role: 'publisher' }));
+    const publisher = await as({ agora: { roles: ['publisher'] } });
+    const res = await app.inject(post('/v1/tokens/rtc', publisher, { channelName: 'c', uid: 42, role: 'publisher' }));
     t.same(Object.keys(decode007(res.json().token).services[0]?.privileges ?? {}), ['1', '2', '3', '4']);
+    t.equal((await app.inject(get('/rte/c/subscriber/uid/42', publisher))).statusCode, 200, 'publisher implies subscriber');
+    await expect403(t, await app.inject(get('/rte/c/publisher/uid/42', alice)), 'ROLE_NOT_ALLOWED', 'role');
+    await expect403(t, await app.inject(post('/getToken', alice, { tokenType: 'rtc', channel: 'c', uid: '42', role: 'publisher' })), 'ROLE_NOT_ALLOWED', 'role');
   });
 
   t.test('channels outside the claimed patterns', async (t) => {
@@ -222,6 +264,28 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     t.equal((await app.inject(post('/v1/tokens/rtc', rooms, { channelName: 'room-5', uid: 42 }))).statusCode, 200);
     t.equal((await app.inject(post('/v1/tokens/rtc', rooms, { channelName: 'lobby', uid: 42 }))).statusCode, 200);
     await expect403(t, await app.inject(post('/v1/tokens/rtc', rooms, { channelName: 'vip', uid: 42 })), 'CHANNEL_NOT_ALLOWED', 'channelName');
+    t.match((await app.inject(post('/v1/tokens/rtm', rooms, { userId: 'alice' }))).json(), { statusCode: 403, code: 'SERVICE_NOT_ALLOWED' }, 'RTM honours no channel list');
+    const roomsAndRtm = await as({ agora: { channels: ['room-*'], services: ['rtc', 'rtm'] } });
+    t.equal((await app.inject(post('/v1/tokens/rtc-rtm', roomsAndRtm, { channelName: 'room-1', uid: 42 }))).statusCode, 200);
+  });
+
+  t.test('services in the claim cover every route', async (t) => {
+    const rtcOnly = await as({ agora: { services: ['rtc'] } });
+    for (const r of [post('/v1/tokens/rtm', rtcOnly, { userId: 'alice' }), get('/rtm/alice', rtcOnly), get('/chat/account/alice', rtcOnly), get('/rte/c/subscriber/uid/42', rtcOnly)]) {
+      t.match((await app.inject(r)).json(), { statusCode: 403, code: 'SERVICE_NOT_ALLOWED' }, r.url);
+    }
+  });
+
+  t.test('a digit-only identity is the uid it encodes (identity "42", uid 1234)', async (t) => {
+    const confused = await as({ sub: '42', uid: 1234 });
+    await expect403(t, await app.inject(post('/v1/tokens/rtc', confused, { channelName: 'c', userAccount: '42' })), 'IDENTITY_NOT_ALLOWED', 'userAccount');
+    await expect403(t, await app.inject(get('/rtc/c/subscriber/userAccount/42', confused)), 'IDENTITY_NOT_ALLOWED', 'uid');
+    await expect403(t, await app.inject(post('/v1/tokens/rtm', confused, { userId: '42' })), 'IDENTITY_NOT_ALLOWED', 'userId');
+    await expect403(t, await app.inject(get('/rte/c/subscriber/uid/1234/42', confused)), 'IDENTITY_NOT_ALLOWED', 'rtmuid');
+    await expect403(t, await app.inject(get('/chat/account/42', confused)), 'IDENTITY_NOT_ALLOWED', 'chatid');
+    await expect403(t, await app.inject(post('/getToken', confused, { tokenType: 'rtm', uid: '42' })), 'IDENTITY_NOT_ALLOWED', 'uid');
+    await expect403(t, await app.inject(post('/v1/tokens/rtc', confused, { channelName: 'c', userAccount: '0' })), 'WILDCARD_UID_NOT_ALLOWED', 'userAccount');
+    t.equal((await app.inject(post('/v1/tokens/rtc', confused, { channelName: 'c', userAccount: '1234' }))).statusCode, 200, 'the own uid as an account');
   });
 
   t.test('lifetime: above the caller cap is 403, absent is clamped to the cap', async (t) => {
@@ -237,12 +301,14 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
   });
 
   t.test('Chat app tokens only with the claim', async (t) => {
-    await expect403(t, await app.inject(post('/v1/tokens/chat', alice, {})), 'CHAT_APP_NOT_ALLOWED', 'userId');
-    t.equal((await app.inject(post('/v1/tokens/chat', await as({ agora: { chatApp: true } }), {}))).statusCode, 200);
+    await expect403(t, await app.inject(post('/v1/tokens/chat', alice, {})), 'SERVICE_NOT_ALLOWED', 'userId');
+    await expect403(t, await app.inject(post('/v1/tokens/chat', await as({ agora: { anyUser: true, wildcardUid: true } }), {})), 'SERVICE_NOT_ALLOWED', 'userId');
+    t.equal((await app.inject(post('/v1/tokens/chat', await as({ agora: { services: ['chat-app'] } }), {}))).statusCode, 200);
   });
 
   t.test('a malformed policy claim is refused, never ignored', async (t) => {
-    for (const agora of [{ channel: ['x'] }, { channels: 'room-*' }, { maxTtl: 0 }, 'admin']) {
+    const hostile = { channels: ['*a*a*a*a*a*a*b'] };
+    for (const agora of [{ channel: ['x'] }, { channels: 'room-*' }, { maxTtl: 0 }, 'admin', { publisher: true }, { chatApp: true }, { services: ['video'] }, { roles: ['host'] }, { channels: ['bad/name'] }, hostile]) {
       const res = await app.inject(post('/v1/tokens/rtc', await as({ agora }), { channelName: 'c', uid: 42 }));
       t.equal(res.statusCode, 403, JSON.stringify(agora));
       t.equal(res.json().code, 'INVALID_POLICY_CLAIM');
@@ -261,7 +327,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     await expect403(t, await app.inject(get('/rte/c/subscriber/uid/42/bob', alice)), 'IDENTITY_NOT_ALLOWED', 'rtmuid');
     await expect403(t, await app.inject(get('/rte/c/subscriber/uid/43', alice)), 'IDENTITY_NOT_ALLOWED', 'rtcuid');
     t.equal((await app.inject(get('/rte/c/subscriber/uid/42/alice', alice))).statusCode, 200);
-    await expect403(t, await app.inject(get('/chat/app', alice)), 'CHAT_APP_NOT_ALLOWED', 'userId');
+    await expect403(t, await app.inject(get('/chat/app', alice)), 'SERVICE_NOT_ALLOWED', 'userId');
     await expect403(t, await app.inject(get('/chat/account/bob', alice)), 'IDENTITY_NOT_ALLOWED', 'chatid');
     t.equal((await app.inject(get('/chat/account/alice?expiry=60', alice))).statusCode, 200);
     const capped = await as({ agora: { maxTtl: 600 } });
@@ -269,7 +335,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     const body = (b: Record<string, unknown>) => app.inject(post('/getToken', alice, b));
     await expect403(t, await body({ tokenType: 'rtc', channel: 'c', uid: '43' }), 'IDENTITY_NOT_ALLOWED', 'uid');
     await expect403(t, await body({ tokenType: 'rtm', uid: 'bob' }), 'IDENTITY_NOT_ALLOWED', 'uid');
-    await expect403(t, await body({ tokenType: 'chat' }), 'CHAT_APP_NOT_ALLOWED', 'uid');
+    await expect403(t, await body({ tokenType: 'chat' }), 'SERVICE_NOT_ALLOWED', 'uid');
     await expect403(t, await app.inject(post('/getToken', capped, { tokenType: 'rtm', uid: 'alice', expire: 601 })), 'TTL_ABOVE_CALLER_CAP', 'expire');
     const ok = await body({ tokenType: 'rtc', channel: 'c', uid: '42' });
     t.equal(decode007(ok.json().token).services[0]?.uid, '42');
@@ -291,7 +357,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
       audit: { caller: 'alice', auth: 'jwt', service: 'rtc', version: '007', channelName: 'audit-room', uid: 42, role: 'subscriber', ttl: 120, decision: 'allowed' },
     });
     t.match(audits[1].audit, { decision: 'denied', code: 'IDENTITY_NOT_ALLOWED', uid: 43 });
-    t.match(audits[2].audit, { decision: 'rejected', code: 'TokenInputError' }, 'refused by Agora rules after the policy');
+    t.match(audits[2].audit, { decision: 'rejected', code: 'INVALID_INPUT' }, 'refused by Agora rules after the policy');
     t.notOk(audits.some((a) => JSON.stringify(a).includes('007eJ')), 'never the token');
   });
 });

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { OPEN_GRANTS, channelAllowed, checkPolicy, defaultTtl, type Grants } from '../../src/auth/policy.js';
+import { OPEN_GRANTS, PATTERN_WILDCARDS_MAX, channelAllowed, checkPolicy, defaultTtl, globMatch, grantsOf, uidOf, validPattern, type Grants } from '../../src/auth/policy.js';
 
 /** An end user as a JWT describes one: bound to its own identity, nothing else. */
-const user: Grants = { anyIdentity: false, identity: 'alice', uid: 42, publisher: false, wildcardUid: false, chatApp: false };
+const user: Grants = grantsOf({}, { anyIdentity: false, identity: 'alice', uid: 42 }, ['subscriber']);
 
 t.test('channel patterns: literal names and * wildcards, regex characters taken literally', async (t) => {
   t.ok(channelAllowed(undefined, 'anything'), 'no list: any channel');
@@ -35,6 +35,7 @@ t.test('identity binding', async (t) => {
   t.match(checkPolicy(user, { ...rtc, uid: 43 }), { code: 'IDENTITY_NOT_ALLOWED', field: 'uid' }, 'other uid');
   t.equal(checkPolicy(user, { ...rtc, userAccount: 'alice' }), undefined, 'own account');
   t.equal(checkPolicy(user, { ...rtc, userAccount: '42' }), undefined, 'own uid as an account');
+  t.equal(checkPolicy(user, { ...rtc, userAccount: '042' })?.code, 'IDENTITY_NOT_ALLOWED', 'not canonical: an account, and not alice');
   t.match(checkPolicy(user, { ...rtc, userAccount: 'bob' }), { code: 'IDENTITY_NOT_ALLOWED', field: 'userAccount' });
   t.equal(checkPolicy(user, { service: 'rtm', userId: 'alice', expireSeconds: 60 }), undefined);
   t.match(checkPolicy(user, { service: 'rtm', userId: 'bob', expireSeconds: 60 }), { code: 'IDENTITY_NOT_ALLOWED', field: 'userId' });
@@ -55,12 +56,12 @@ t.test('wildcard uid, publisher, channels, Chat app tokens, lifetime cap', async
   t.match(checkPolicy(user, { ...rtc, uid: 0 }), { code: 'WILDCARD_UID_NOT_ALLOWED', field: 'uid' });
   t.equal(checkPolicy({ ...user, wildcardUid: true }, { ...rtc, uid: 0 }), undefined, 'wildcard claim: uid 0 (whatever the own uid)');
   t.match(checkPolicy(user, { ...rtc, role: 'publisher' }), { code: 'ROLE_NOT_ALLOWED', field: 'role' });
-  t.equal(checkPolicy({ ...user, publisher: true }, { ...rtc, role: 'publisher' }), undefined);
+  t.equal(checkPolicy({ ...user, roles: ['publisher', 'subscriber'] }, { ...rtc, role: 'publisher' }), undefined);
   const rooms: Grants = { ...user, channels: ['room-*'] };
   t.equal(checkPolicy(rooms, rtc), undefined);
   t.match(checkPolicy(rooms, { ...rtc, channelName: 'vip' }), { code: 'CHANNEL_NOT_ALLOWED', field: 'channelName', message: /"vip"/ });
-  t.match(checkPolicy(user, { service: 'chat', expireSeconds: 60 }), { code: 'CHAT_APP_NOT_ALLOWED', field: 'userId' });
-  t.equal(checkPolicy({ ...user, chatApp: true }, { service: 'chat', expireSeconds: 60 }), undefined);
+  t.match(checkPolicy(user, { service: 'chat', expireSeconds: 60 }), { code: 'SERVICE_NOT_ALLOWED', field: 'userId' });
+  t.equal(checkPolicy({ ...user, services: ['chat-app'] }, { service: 'chat', expireSeconds: 60 }), undefined);
   t.equal(checkPolicy(user, { service: 'chat', userId: 'alice', expireSeconds: 60 }), undefined, 'own Chat user token');
   const capped: Grants = { ...user, maxTtl: 600 };
   t.equal(checkPolicy(capped, { ...rtc, expireSeconds: 600 }), undefined, 'at the cap');
@@ -69,4 +70,51 @@ t.test('wildcard uid, publisher, channels, Chat app tokens, lifetime cap', async
     { code: 'TTL_ABOVE_CALLER_CAP', field: 'expireSeconds', message: 'expireSeconds 601 is above this caller\'s cap of 600 seconds' },
   );
   t.match(checkPolicy(capped, { ...rtc, expireSeconds: 601 }, { expireSeconds: 'expiry' }), { field: 'expiry', message: /^expiry 601/ });
+});
+
+t.test('a digit-only id is the uid it encodes, for every check', async (t) => {
+  // A JWT whose identity claim is "42" but whose uid claim is 1234 (issue 9, item 1).
+  const confused = grantsOf({}, { anyIdentity: false, identity: '42', uid: 1234 }, ['subscriber']);
+  const rtc = { service: 'rtc' as const, channelName: 'c', role: 'subscriber' as const, expireSeconds: 60 };
+  t.match(checkPolicy(confused, { ...rtc, userAccount: '42' }), { code: 'IDENTITY_NOT_ALLOWED', field: 'userAccount' }, 'account "42" is uid 42');
+  t.match(checkPolicy(confused, { service: 'rtm', userId: '42', expireSeconds: 60 }), { code: 'IDENTITY_NOT_ALLOWED' });
+  t.match(checkPolicy(confused, { service: 'chat', userId: '42', expireSeconds: 60 }), { code: 'IDENTITY_NOT_ALLOWED' });
+  t.match(checkPolicy(confused, { ...rtc, service: 'rtc-rtm', uid: 1234, userId: '42' }), { code: 'IDENTITY_NOT_ALLOWED', field: 'userId' });
+  t.equal(checkPolicy(confused, { ...rtc, userAccount: '1234' }), undefined, 'the own uid, as an account');
+  t.match(checkPolicy(confused, { ...rtc, userAccount: '0' }), { code: 'WILDCARD_UID_NOT_ALLOWED', field: 'userAccount' });
+  t.match(checkPolicy({ ...confused, anyIdentity: true }, { service: 'rtm', userId: '0', expireSeconds: 60 }), { code: 'WILDCARD_UID_NOT_ALLOWED' }, '"0" needs the wildcard grant even with anyUser');
+  t.equal(checkPolicy({ ...confused, wildcardUid: true }, { ...rtc, userAccount: '0' }), undefined);
+  t.same([uidOf('42'), uidOf('0'), uidOf('4294967295'), uidOf('4294967296'), uidOf('042'), uidOf('4e2'), uidOf(' 42')], [42, 0, 4294967295, undefined, undefined, undefined, undefined]);
+});
+
+t.test('grants: secure defaults, one list of services', async (t) => {
+  const base = { anyIdentity: true };
+  t.same(grantsOf({}, base, ['publisher', 'subscriber']).services, ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt'], 'no app-level types by default');
+  t.same(grantsOf({ channels: ['lobby'] }, base, []).services, ['rtc'], 'a channel list: channel-bound types only');
+  t.same(grantsOf({ channels: ['lobby'], services: ['rtm'] }, base, []).services, ['rtm'], 'unless listed');
+  t.equal(grantsOf({}, base, ['publisher']).wildcardUid, false);
+  t.same(grantsOf({ roles: ['publisher'] }, base, []).roles, ['publisher', 'subscriber'], 'publisher implies subscriber');
+  t.same(grantsOf({ roles: ['subscriber'] }, base, []).roles, ['subscriber']);
+  const rtcOnly = grantsOf({ services: ['rtc'] }, base, ['subscriber']);
+  t.match(checkPolicy(rtcOnly, { service: 'rtc-rtm', channelName: 'c', uid: 5, expireSeconds: 60 }), { code: 'SERVICE_NOT_ALLOWED', message: /rtm tokens$/ });
+});
+
+t.test('channel patterns match without backtracking', async (t) => {
+  const hostile = '*a*a*a*a*a*a*b';
+  const channel = 'a'.repeat(63);
+  const steps = { count: 0 };
+  t.equal(globMatch(hostile, channel, steps), false);
+  // A backtracking matcher needs millions of steps here; this one at most pattern × name.
+  t.ok(steps.count <= hostile.length * channel.length, `${steps.count} comparisons`);
+  t.equal(globMatch('*a*a*a*a*a*a*a', channel), true);
+  t.equal(globMatch('a*b*c', 'abc'), true);
+  t.equal(globMatch('a*b*c', 'ab'), false, 'prefix and suffix may not overlap');
+  t.equal(globMatch('ab*ba', 'aba'), false);
+  t.equal(globMatch('**', ''), true);
+  t.equal(globMatch('x*y*z', 'xyyyz'), true);
+  t.equal(globMatch('x*yz*z', 'xyz'), false, 'the middle piece may not overlap the suffix');
+  t.equal(globMatch('x*yz*z', 'xyzyzz'), true);
+  t.ok(validPattern('a*'.repeat(PATTERN_WILDCARDS_MAX)));
+  t.notOk(validPattern(hostile), `more than ${PATTERN_WILDCARDS_MAX} * is refused`);
+  t.notOk(validPattern(''));
 });

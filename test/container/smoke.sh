@@ -171,7 +171,7 @@ if [ $ready = 1 ]; then
   body=$(curl -s -m 5 -X POST "http://127.0.0.1:$PORT/v1/tokens/rtc" -H 'content-type: application/json' \
     -d '{"channelName":"smoke-room","uid":4242,"role":"publisher","expireSeconds":600}')
   verdict=$(podman exec -e BODY="$body" -e CERT="$APP_CERTIFICATE" "$CTR" node --input-type=module -e '
-    const { decode007, verify007 } = await import("/app/dist/tokens/decode.js");
+    const { decode007, verify007 } = await import("/app/dist/tokens/codec.js");
     const body = JSON.parse(process.env.BODY);
     const d = decode007(body.token);
     const rtc = d.services[0];

@@ -1,3 +1,4 @@
+import { BlockList } from 'node:net';
 /**
  * The deploy recipes, parsed and checked against the app they deploy: ports, probe
  * paths, variable names the config schema knows (and values it accepts), and the
@@ -182,6 +183,15 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   const published = (compose.services.nginx.ports as string[])[0]?.split(':')[1];
   t.match(server, new RegExp(`listen ${published};`), 'nginx listens on the published port');
   t.match(server, /proxy_next_upstream error timeout http_502 http_503 non_idempotent;/);
+
+  // The replicas trust exactly the proxy in front: nginx's fixed address, inside the network's subnet.
+  const nginxAddress = compose.services.nginx.networks.default.ipv4_address as string;
+  t.same(config.trustProxy, [nginxAddress], 'TRUST_PROXY is exactly the nginx in front');
+  const [subnet] = compose.networks.default.ipam.config as [{ subnet: string }];
+  const list = new BlockList();
+  list.addSubnet(subnet.subnet.split('/')[0] as string, Number(subnet.subnet.split('/')[1]));
+  t.ok(list.check(nginxAddress), `${nginxAddress} is in ${subnet.subnet}`);
+  t.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, 'metrics on their own port, never behind nginx');
 });
 
 t.test('.env.example: every variable known, every value accepted', async (t) => {

@@ -12,7 +12,7 @@ import { chromium, type Page } from 'playwright-core';
 import t from 'tap';
 import { ErrorSchema } from '../../src/schemas/common.js';
 import { Value } from '@sinclair/typebox/value';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE } from '../helper.js';
 import { listen, ROOT } from '../tools.js';
 

@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { renderOpenApi, SPEC_FILES } from '../../src/openapi.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS } from '../../src/schemas/common.js';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, build } from '../helper.js';
 
 interface Schema {
@@ -119,7 +119,7 @@ t.test('every operation carries what a generator needs', async (t) => {
   t.equal(new Set(ids).size, ids.length, 'operationIds are unique');
   t.same(
     v1.map((o) => o.op.operationId),
-    ['createRtcToken', 'createRtmToken', 'createRtcRtmTokens', 'createChatToken'],
+    ['createRtcToken', 'createRtmToken', 'createRtcRtmTokens', 'createChatToken', 'createApaasToken', 'createConvoAiToken', 'createSttToken', 'createFpaToken'],
     'the v1 operationIds are the stable client method names',
   );
   const tagNames = new Set(spec.tags.map((tag) => tag.name));
@@ -180,6 +180,31 @@ t.test('every component is described, with field descriptions and examples', asy
   t.match(tokens.rtm?.services, [{ name: 'rtm', userId: 'alice' }]);
   t.match(tokens.rtmUid1234?.services, [{ name: 'rtm', userId: '1234' }]);
   t.match(tokens.chat?.services, [{ name: 'chat', userId: 'alice', privileges: { 1: 3600 } }]);
+  t.match(tokens.rtm2?.services, [
+    {
+      name: 'rtm2',
+      userId: 'alice',
+      privileges: { 1: 3600 },
+      permissions: [
+        { resource: 'messageChannels', permission: 'read', resources: ['lobby', 'news'] },
+        { resource: 'messageChannels', permission: 'write', resources: ['lobby'] },
+        { resource: 'users', permission: 'read', resources: ['bob'] },
+      ],
+    },
+  ]);
+  t.match(tokens.apaas?.services, [
+    { name: 'rtm', userId: 'alice' },
+    { name: 'chat', userId: '6384e2b2184bcbf58eccf10ca7a6563c' },
+    { name: 'apaas', roomUuid: 'class-101', userUuid: 'alice', role: 2, privileges: { 1: 3600 } },
+  ]);
+  for (const [name, uid, rtmUserId] of [['convoai', '1001', 'agent-1001'], ['stt', '1002', 'stt-1002']] as const) {
+    t.match(tokens[name]?.services, [
+      { name: 'rtc', channelName: 'demo-room', uid, privileges: publisher },
+      { name: 'rtm', userId: rtmUserId, privileges: { 1: 3600 } },
+      { name },
+    ]);
+  }
+  t.match(tokens.fpa?.services, [{ name: 'fpa', privileges: { 1: 0 } }]);
   const rtc = spec.components.schemas.RtcTokenRequest?.properties ?? {};
   t.same(rtc.role?.enum, ['publisher', 'subscriber']);
   t.same(rtc.version?.enum, ['006', '007']);

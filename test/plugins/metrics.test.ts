@@ -79,7 +79,6 @@ t.test('auth failures, rate limits and Redis availability', async (t) => {
   app.addHook('onRequest', async (request, reply) => {
     if (request.url === '/throttled-anything') await reply.code(429).send({ code: 'RATE_LIMITED' });
   });
-  app.metrics.redisUp.set({ client: 'rate-limit' }, 1);
   await app.ready();
   for (const url of ['/locked', '/locked', '/forbidden', '/raw401', '/raw401-buffer', '/raw403', '/busy', '/throttled-anything']) {
     await app.inject({ url });
@@ -92,7 +91,6 @@ t.test('auth failures, rate limits and Redis availability', async (t) => {
   t.equal(sample(text, 'token_server_auth_failures_total{reason="FORBIDDEN"}'), 1, 'JSON without a code');
   t.equal(sample(text, 'token_server_rate_limited_total{route="/busy"}'), 1);
   t.equal(sample(text, 'token_server_rate_limited_total{route="unmatched"}'), 1, 'limited before routing');
-  t.equal(sample(text, 'token_server_redis_up{client="rate-limit"}'), 1);
 });
 
 t.test('METRICS_PORT: /metrics leaves the public app for its own listener', async (t) => {
@@ -104,6 +102,22 @@ t.test('METRICS_PORT: /metrics leaves the public app for its own listener', asyn
   const res = await metricsApp.inject({ url: '/metrics' });
   t.equal(res.statusCode, 200);
   t.equal(sample(res.body, 'token_server_tokens_minted_total{type="chat_app",version="007"}'), 1, 'the same registry');
+});
+
+t.test('METRICS_PORT unset: /metrics on the public app answers scrapers, never a request that crossed a proxy', async (t) => {
+  const app = await build(t);
+  for (const url of ['/metrics', '/metrics/', '//metrics', '/metrics?x=1']) {
+    t.equal((await app.inject({ url })).statusCode, 200, `${url} direct: 200`);
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      const res = await app.inject({ url, headers: { [header]: '203.0.113.7' } });
+      t.equal(res.statusCode, 404, `${url} with ${header}: 404`);
+      t.match(res.json(), { statusCode: 404, code: 'NOT_FOUND' }, 'the plain 404 of an unknown path');
+    }
+  }
+  const metricsApp = buildMetricsApp(app);
+  t.teardown(() => metricsApp.close());
+  const own = await metricsApp.inject({ url: '/metrics', headers: { 'x-forwarded-for': '10.0.0.9' } });
+  t.equal(own.statusCode, 200, 'the separate listener is for scrapers only and refuses nothing');
 });
 
 t.test('the draining gauge follows the lifecycle', async (t) => {

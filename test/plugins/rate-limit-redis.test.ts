@@ -98,3 +98,23 @@ t.test('Redis unreachable from the start: the app starts and serves', async (t) 
   t.equal((await app.inject(mint())).statusCode, 200);
   t.equal(await storeStatus(app), 'degraded');
 });
+
+t.test('token_server_redis_up follows the real connection: 1, 0 while redis-server is dead, 1 again', async (t) => {
+  const redis = await startRedis(t);
+  const app = await build(t, { REDIS_URL: redis.url }, { redisTimeouts });
+  const up = async () => {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    return /^token_server_redis_up\{client="rate-limit"\} (\d)$/m.exec(text)?.[1];
+  };
+  t.ok(await waitFor(async () => (await up()) === '1'), 'connected: 1');
+  await redis.stop();
+  t.ok(await waitFor(async () => (await up()) === '0'), 'killed: 0, without any request to notice it');
+  await redis.start();
+  t.ok(await waitFor(async () => (await up()) === '1'), 'restarted: 1 again');
+});
+
+t.test('token_server_redis_up is 0 when Redis was never reachable', async (t) => {
+  const app = await build(t, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, { redisTimeouts });
+  await app.inject(mint());
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^token_server_redis_up\{client="rate-limit"\} 0$/m);
+});

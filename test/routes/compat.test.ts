@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decode006, decode007, verify006, verify007 } from '../../src/tokens/decode.js';
+import { decode006, decode007, verify006, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, build } from '../helper.js';
 
 const rtcOf = (token: string) => {
@@ -34,8 +34,26 @@ t.test('tutorial GET /access_token mints 006 like the seed, with 400s instead of
   t.match(missing.json(), { field: 'channelName', code: 'VALIDATION_ERROR' });
   t.match((await app.inject('/access_token?channelName=demo&uid=abc')).json(), { statusCode: 400, field: 'uid' });
   t.match((await app.inject('/access_token?channelName=demo&expireTime=1795850353')).json(), { statusCode: 400, field: 'expireTime', message: /absolute unix timestamp/ });
-  t.match((await app.inject('/access_token?channelName=demo&role=host')).json(), { statusCode: 400, field: 'role' });
   t.match((await app.inject('/access_token?channelName=a%2Fb')).json(), { statusCode: 400, field: 'channelName' });
+});
+
+t.test('GET /access_token role: publisher, subscriber/audience (also absent or empty); anything else is a 400', async (t) => {
+  const app = await build(t);
+  const privileges = async (query: string) => {
+    const res = await app.inject(`/access_token?channelName=demo&uid=7${query}`);
+    t.equal(res.statusCode, 200, query);
+    return Object.keys(decode006(res.json().token).privileges);
+  };
+  t.same(await privileges('&role=publisher'), ['1', '2', '3', '4'], 'publisher: join + publish');
+  for (const q of ['', '&role=', '&role=subscriber', '&role=audience']) t.same(await privileges(q), ['1'], `${q || 'no role'}: join only`);
+  // The tutorial reads an empty expireTime as absent too.
+  const blank = decode006((await app.inject('/access_token?channelName=demo&uid=7&role=&expireTime=')).json().token);
+  t.equal(blank.privileges[1]! - (blank.ts - 86_400), 3600, 'expireTime= is the default lifetime');
+  // A guess would hand a join-only token to someone who asked to publish; the README says so.
+  for (const role of ['host', 'broadcaster', 'Publisher', ' publisher']) {
+    const res = await app.inject(`/access_token?channelName=demo&role=${encodeURIComponent(role)}`);
+    t.match(res.json(), { statusCode: 400, code: 'VALIDATION_ERROR', field: 'role', message: /allowed values/ }, `role=${role}`);
+  }
 });
 
 t.test('GET /ping', async (t) => {

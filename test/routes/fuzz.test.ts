@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { decodeToken } from '../../src/tokens/decode.js';
+import { decodeOrThrow } from '../../src/tokens/codec.js';
 import { API_KEY, APP_CERTIFICATE, JWT_SECRET, build, logLines, secrets } from '../helper.js';
 import { findLeaks } from '../support/leaks.js';
 import { exchange, isOneShapeError, listen, parseResponse } from '../support/raw-http.js';
@@ -47,7 +47,7 @@ function assertSane(res: { status: number; headers: Record<string, unknown>; bod
   if (res.status >= 400) return isOneShapeError(res);
   const json = JSON.parse(res.body) as Record<string, unknown>;
   for (const key of ['token', 'rtcToken', 'rtmToken', 'chatToken']) {
-    if (typeof json[key] === 'string') decodeToken(json[key] as string);
+    if (typeof json[key] === 'string') decodeOrThrow(json[key] as string);
   }
   return res.status === 200;
 }

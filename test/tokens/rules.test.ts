@@ -22,11 +22,18 @@ t.test('parseUid accepts only canonical decimal integers in range', async (t) =>
 });
 
 t.test('parseLifetime: digits only, 1…max, timestamps called out', async (t) => {
-  t.equal(parseLifetime('3600', AGORA_TTL_CAP, 'expiry'), 3600);
-  t.throws(() => parseLifetime('abc', AGORA_TTL_CAP, 'expiry'), { message: 'expiry must be a whole number of seconds' });
-  t.throws(() => parseLifetime('0', AGORA_TTL_CAP, 'expiry'), { message: /from 1 to 86400/ });
-  t.throws(() => parseLifetime('1795850353', AGORA_TTL_CAP, 'expiry'), { message: /absolute unix timestamp/ });
+  t.equal(parseLifetime('3600', AGORA_TTL_CAP, 'expireSeconds'), 3600);
+  t.throws(() => parseLifetime('abc', AGORA_TTL_CAP, 'expireSeconds'), { message: 'expireSeconds must be a whole number of seconds' });
+  t.throws(() => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds'), { message: /from 1 to 86400/ });
+  t.throws(() => parseLifetime('1795850353', AGORA_TTL_CAP, 'expireSeconds'), { message: /absolute unix timestamp/ });
   t.throws(() => checkLifetime(1.5, AGORA_TTL_CAP, 'expireSeconds'), { message: 'expireSeconds must be a whole number of seconds' });
+});
+
+t.test('a rule error is renamed as a route spells the field, detail unchanged', async (t) => {
+  const err = new TokenInputError('userId', 'must not be empty');
+  t.same(err.named({ userId: 'chatid' }), { field: 'chatid', message: 'chatid must not be empty' });
+  t.same(err.named({ uid: 'rtcuid' }), { field: 'userId', message: 'userId must not be empty' }, 'unmapped: the v1 name');
+  t.same(err.named(), { field: 'userId', message: 'userId must not be empty' });
 });
 
 t.test('property: every string of allowed characters under 64 bytes is a valid channel', async () => {

@@ -7,13 +7,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import t, { type Test } from 'tap';
-import { decode007, verify007 } from '../../src/tokens/decode.js';
+import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { ROOT, SERVER_DIST, freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
-import { startRedis } from '../support/redis.js';
+import { startRedis, waitFor } from '../support/redis.js';
 
 t.setTimeout(240_000);
 
@@ -24,6 +25,26 @@ const LOAD_MAX_SECONDS = 40;
 const LOAD_KEY = 'load-key-0123456789abcdef';
 const LIMITED_KEY = 'limited-key-0123456789abcdef';
 const SHARED_LIMIT = 5;
+const PER_CLIENT_LIMIT = 3;
+
+interface Answer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/** A GET from a chosen loopback source address (fetch cannot pick one). */
+function getFrom(localAddress: string, url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { localAddress, headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 if (!NGINX) {
   // CI installs nginx (.ci/run); elsewhere say loudly what is not being tested.
@@ -60,7 +81,9 @@ async function topology(t: Test, nginxBin: string) {
     LOG_LEVEL: 'warn',
     // The load below is one client behind nginx: it measures restarts, not the rate limit.
     RATE_LIMIT_MAX: '999999999',
-    TRUST_PROXY: 'loopback',
+    // Exactly the proxy in front (nginx connects from 127.0.0.1), as the recipes do:
+    // 'loopback' would also trust the test's clients on 127.0.0.2 and 127.0.0.3.
+    TRUST_PROXY: '127.0.0.1',
     AUTH_MODE: 'apiKey',
     API_KEYS_FILE: `${dir}/api-keys`,
   };
@@ -74,13 +97,33 @@ async function topology(t: Test, nginxBin: string) {
       entry: 'dist',
       env: { ...env, PORT: String(ports[i]), METRICS_PORT: String(metricsPorts[i]), LOG_LEVEL: 'info' },
     });
-  backends.push(...(await Promise.all([startBackend(0), startBackend(1)])));
+  // An open server (AUTH_MODE none, as Compose ships by default) whose limits are per client IP,
+  // with /metrics on its public port (METRICS_PORT unset): behind its own copy of the server block.
+  const openPort = await freePort();
+  const [first, second, open] = await Promise.all([
+    startBackend(0),
+    startBackend(1),
+    startServer({
+      cwd: dir,
+      entry: 'dist',
+      env: { APP_ID, APP_CERTIFICATE, PORT: String(openPort), LOG_LEVEL: 'info', RATE_LIMIT_MAX: String(PER_CLIENT_LIMIT), TRUST_PROXY: '127.0.0.1' },
+    }),
+  ]);
+  backends.push(first, second);
+  const openBackend = open;
+  t.teardown(() => stop(openBackend));
 
   // nginx with the shipped server block; only the upstream and the listen address are the test's.
   const lbPort = await freePort();
   const shipped = readFileSync(`${ROOT}deploy/nginx/token-server.conf`, 'utf8');
   t.match(shipped, /^\s*listen 8080;$/m);
   const serverBlock = shipped.replace(/^(\s*)listen 8080;$/m, `$1listen 127.0.0.1:${lbPort};`);
+  const openLbPort = await freePort();
+  const openBlock = shipped
+    .replace(/^(\s*)listen 8080;$/m, `$1listen 127.0.0.1:${openLbPort};`)
+    .replace('proxy_pass http://token_server;', 'proxy_pass http://open_server;')
+    // The map is http-level: defined once, by the first copy.
+    .replace(/^map [^}]*\}\n/m, '');
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(`${dir}/${sub}`, { recursive: true });
   writeFileSync(
     `${dir}/nginx.conf`,
@@ -102,7 +145,11 @@ http {
     keepalive 16;
     keepalive_timeout 60s;
   }
+  upstream open_server {
+    server 127.0.0.1:${openPort};
+  }
 ${serverBlock}
+${openBlock}
 }
 `,
   );
@@ -200,6 +247,43 @@ ${serverBlock}
     t.equal(r.errors, 0, 'no connection error');
     t.equal(r.timeouts, 0, 'no timeout');
     t.equal(r['2xx'], r.requests.total, 'every request answered 200');
+  });
+
+  const openLb = `http://127.0.0.1:${openLbPort}`;
+
+  t.test('two clients behind nginx get separate rate-limit buckets, logged with their own address', async (t) => {
+    const mint = (from: string, headers: Record<string, string> = {}) =>
+      getFrom(from, `${openLb}/rtc/buckets/publisher/uid/1`, headers).then((r) => r.status);
+    const first: number[] = [];
+    for (let i = 0; i <= PER_CLIENT_LIMIT; i++) first.push(await mint('127.0.0.2'));
+    t.same(first, [...Array(PER_CLIENT_LIMIT).fill(200), 429], `client 127.0.0.2: ${PER_CLIENT_LIMIT} pass, then 429`);
+    // A forged X-Forwarded-For is left of the address nginx appends: it changes nothing.
+    t.equal(await mint('127.0.0.3', { 'x-forwarded-for': '127.0.0.9' }), 200, 'client 127.0.0.3 has its own bucket');
+    t.equal(await mint('127.0.0.2', { 'x-forwarded-for': '127.0.0.3' }), 429, 'forging another address does not escape the limit');
+    await waitFor(() => openBackend.logs.filter((l) => l.msg === 'request').length >= PER_CLIENT_LIMIT + 3);
+    const lines = openBackend.logs.filter((l) => l.msg === 'request');
+    t.same(
+      lines.map((l) => `${String(l.clientIp)} ${String(l.statusCode)}`),
+      ['127.0.0.2 200', '127.0.0.2 200', '127.0.0.2 200', '127.0.0.2 429', '127.0.0.3 200', '127.0.0.2 429'],
+      'each request line carries the client address, 429s included',
+    );
+    t.notOk(openBackend.logs.some((l) => String(l.msg).includes('TRUST_PROXY is off')), 'no warning: TRUST_PROXY names nginx');
+  });
+
+  t.test('/metrics in every spelling: refused by nginx, and by the app for anything that crossed a proxy', async (t) => {
+    for (const path of ['/metrics', '/metrics/', '//metrics', '/metrics//', '/METRICS', '/Metrics/', '/%6detrics', '/metrics%2F', '/metrics?x=1', '/./metrics', '/x/../metrics/']) {
+      const res = await getFrom('127.0.0.2', `${openLb}${path}`);
+      t.equal(res.status, 404, `${path} through nginx: 404`);
+      t.match(res.body, /nginx/, `${path}: answered by nginx itself, never forwarded`);
+      t.notMatch(res.body, /process_cpu|token_server_/, `${path}: no metric`);
+    }
+    const direct = `http://127.0.0.1:${openPort}`;
+    t.equal((await getFrom('127.0.0.1', `${direct}/metrics`)).status, 200, 'a scraper calling the replica directly gets the metrics');
+    for (const path of ['/metrics', '/metrics/', '//metrics']) {
+      const res = await getFrom('127.0.0.1', `${direct}${path}`, { 'x-forwarded-for': '203.0.113.7' });
+      t.equal(res.status, 404, `${path} with X-Forwarded-For straight to the app: 404`);
+      t.match(JSON.parse(res.body), { code: 'NOT_FOUND' }, 'in the one error shape');
+    }
   });
 
   t.test('a rate limit holds across both backends (shared Redis)', async (t) => {

@@ -2,36 +2,52 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import type { RtcTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
+import { roleOfPrivileges, type Role } from '../../tokens/mint.js';
+import { TokenInputError } from '../../tokens/rules.js';
 import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
+import v1FamilyRoutes from './family.js';
 
 export interface V1TokenRoutesOptions {
   schemas: TokenSchemas;
 }
 
-const EXPIRY_NOTE =
+export const EXPIRY_NOTE =
   'Lifetimes are seconds from now (never unix timestamps), capped by the server and by the caller\'s own limit. ' +
   'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
 
-/** The RTC fields of a v1 body, with the documented defaults applied (the schemas only describe them). */
-function rtcInput(b: RtcTokenRequest) {
+type RtcFields = Pick<RtcTokenRequest, 'channelName' | 'uid' | 'userAccount' | 'role' | 'expireSeconds' | 'privilegeExpireSeconds' | 'privileges' | 'version'>;
+
+/**
+ * The RTC fields of a v1 body, with the documented defaults applied (the schemas only describe them).
+ * With `privileges`, the privileges listed decide the role, so a role given too is refused.
+ */
+export function rtcInput(b: RtcFields, defaultRole: Role = 'subscriber') {
+  if (b.privileges !== undefined && b.role !== undefined) {
+    throw new TokenInputError('role', 'cannot be combined with privileges: the privileges listed decide what the token may do');
+  }
   return {
     channelName: b.channelName,
     uid: b.uid,
     userAccount: b.userAccount,
-    role: b.role ?? ('subscriber' as const),
+    role: b.privileges ? roleOfPrivileges(b.privileges) : (b.role ?? defaultRole),
     expireSeconds: b.expireSeconds,
     privilegeExpireSeconds: b.privilegeExpireSeconds,
+    privileges: b.privileges,
     version: b.version ?? '007',
   };
 }
 
-/** What an RTC response repeats of the request: channel, the one identity given, role. */
-function rtcEcho(input: ReturnType<typeof rtcInput>) {
+/** With `privileges`, what makes a token a publisher's is the privileges field: a refusal names it. */
+export const rtcNames = (input: ReturnType<typeof rtcInput>) => (input.privileges ? { role: 'privileges' } : {});
+
+/** What an RTC response repeats of the request: channel, the one identity given, role, per-privilege lifetimes. */
+export function rtcEcho(input: ReturnType<typeof rtcInput>) {
   return {
     channelName: input.channelName,
     ...(input.uid !== undefined ? { uid: input.uid } : { userAccount: input.userAccount }),
     role: input.role,
+    ...(input.privileges && { privileges: input.privileges }),
   };
 }
 
@@ -46,7 +62,9 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         operationId: 'createRtcToken',
         tags: ['tokens'],
         summary: 'Mint an RTC token',
-        description: `An RTC (video/voice) token for one channel and one user (uid or userAccount). ${EXPIRY_NOTE}`,
+        description:
+          'An RTC (video/voice) token for one channel and one user (uid or userAccount). `privileges` gives each privilege ' +
+          `its own lifetime (co-host authentication, version 007). ${EXPIRY_NOTE}`,
         body: ref(s.RtcTokenRequestSchema),
         security: mintSecurity,
         response: { 200: ref(s.RtcTokenResponseSchema), ...tokenErrorResponses },
@@ -54,7 +72,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
     },
     async (request) => {
       const input = rtcInput(request.body);
-      const minted = request.mint.rtc(input);
+      const minted = request.mint.rtc(input, rtcNames(input));
       return { token: minted.token, version: minted.version, ...rtcEcho(input), ...timestamps(minted) };
     },
   );
@@ -67,7 +85,9 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         operationId: 'createRtmToken',
         tags: ['tokens'],
         summary: 'Mint an RTM token',
-        description: `An RTM (signaling) login token for one user id. ${EXPIRY_NOTE}`,
+        description:
+          'An RTM (signaling) login token for one user id. With `permissions` (version 007), an RTM 2 token limited to the ' +
+          `message, stream and group channels, server groups and users listed; Agora must enable this for the project. ${EXPIRY_NOTE}`,
         body: ref(s.RtmTokenRequestSchema),
         security: mintSecurity,
         response: { 200: ref(s.RtmTokenResponseSchema), ...tokenErrorResponses },
@@ -79,8 +99,15 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         userId: b.userId,
         expireSeconds: b.expireSeconds,
         version: b.version ?? '007',
+        permissions: b.permissions,
       });
-      return { token: minted.token, version: minted.version, userId: b.userId, ...timestamps(minted) };
+      return {
+        token: minted.token,
+        version: minted.version,
+        userId: b.userId,
+        ...(b.permissions && { permissions: b.permissions }),
+        ...timestamps(minted),
+      };
     },
   );
 
@@ -94,7 +121,8 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         summary: 'Mint RTC and RTM tokens for one user',
         description:
           'Both tokens a typical app needs, in one call. By default two tokens; with `combined: true` (007 only) ONE token ' +
-          `carrying both services, returned in both fields. ${EXPIRY_NOTE}`,
+          'carrying both services, returned in both fields (buildTokenWithRtm2: the RTM user id, its lifetime ' +
+          `\`rtmExpireSeconds\` and each RTC privilege's lifetime may all differ). ${EXPIRY_NOTE}`,
         body: ref(s.RtcRtmTokenRequestSchema),
         security: mintSecurity,
         response: { 200: ref(s.RtcRtmTokenResponseSchema), ...tokenErrorResponses },
@@ -102,8 +130,8 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
     },
     async (request) => {
       const b = request.body;
-      const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, combined: b.combined ?? false };
-      const minted = request.mint.rtcRtm(input);
+      const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds, combined: b.combined ?? false };
+      const minted = request.mint.rtcRtm(input, rtcNames(input));
       return {
         rtcToken: minted.rtcToken,
         rtmToken: minted.rtmToken,
@@ -111,6 +139,7 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
         version: minted.version,
         ...rtcEcho(input),
         rtmUserId: minted.rtmUserId,
+        ...(b.rtmExpireSeconds !== undefined && { rtmExpireSeconds: b.rtmExpireSeconds }),
         ...timestamps(minted),
       };
     },
@@ -142,4 +171,6 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
       };
     },
   );
+
+  await app.register(v1FamilyRoutes, { schemas: s });
 }
