@@ -2,8 +2,10 @@
  * One log line per request, written when the response is done: request id (the
  * logger's `requestId` binding), method, url, route template, status, duration, the
  * client IP (as TRUST_PROXY resolves it, so refused credentials and 429s can be traced
- * to a client) and, once an authentication plugin sets `request.callerId`, who called.
- * Fastify's own two lines per request are turned off in serverOptions.
+ * to a client), once an authentication plugin sets `request.callerId`, who called, and,
+ * once the policy plugin decided on a mint, its audit record (`audit`).
+ * Fastify's own two lines per request are turned off in serverOptions; the audit record
+ * rides on this line instead of a line of its own: one line per mint, not two.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,7 +14,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller (e.g. an API key's id, never the key); set by the auth plugin. */
     callerId: string | undefined;
+    /** The audit record of a mint decision (see the policy plugin); written on the request line. */
+    audit: AuditRecord | undefined;
   }
+}
+
+/** Who asked to mint what, and what was decided (allowed, denied or rejected); never the token. */
+export interface AuditRecord {
+  caller: string;
+  auth: string;
+  route: string | undefined;
+  decision: 'allowed' | 'denied' | 'rejected' | undefined;
+  [field: string]: unknown;
 }
 
 export interface RequestLogOptions {
@@ -22,6 +35,7 @@ export interface RequestLogOptions {
 
 async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
   app.decorateRequest('callerId', undefined);
+  app.decorateRequest('audit', undefined);
   if (!opts.trustsProxy) {
     // Behind a proxy with TRUST_PROXY off, every client has the proxy's address: one
     // shared rate-limit bucket, one IP in the logs. Said once, not per request.
@@ -35,7 +49,7 @@ async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
       );
     });
   }
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
     request.log.info(
       {
@@ -45,10 +59,13 @@ async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         clientIp: request.ip,
-        ...(request.callerId !== undefined && { callerId: request.callerId }),
+        // Absent keys are left out of the JSON line (pino skips undefined values).
+        callerId: request.callerId,
+        audit: request.audit,
       },
       'request',
     );
+    done();
   });
 }
 
