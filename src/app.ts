@@ -222,11 +222,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // answered before shedding is considered: preflights are never shed.
   await app.register(security);
   await app.register(cors, corsOptions(config));
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // HTTP/1.1 requires Host (RFC 9112, section 3.2); after the security and CORS hooks, so the 400 carries them.
     if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
-      throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
+      return done(new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header'));
     }
+    done();
   });
   await app.register(loadShedding, {
     limits: config.shed,

@@ -115,50 +115,62 @@ async function policyPlugin(app: FastifyInstance) {
   /** The RTM user id an rtc-rtm request ends up with (see mint.ts), for the identity check. */
   const rtmUserIdOf = (i: Lifetime<AgentInput>) => i.rtmUserId ?? i.userAccount ?? (i.uid ? String(i.uid) : undefined);
 
+  /** A request's minter: the methods live on the prototype, so a mint allocates one object, not ten closures. */
+  class RequestMinter implements GuardedMinter {
+    readonly #request: FastifyRequest;
+    constructor(request: FastifyRequest) {
+      this.#request = request;
+    }
+    rtc(i: Lifetime<RtcInput>, names: FieldNames = {}): Minted {
+      return guarded(this.#request, { service: 'rtc', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, role: i.role }, i.expireSeconds, i.version, names, (expireSeconds) =>
+        tokens.rtc({ ...i, expireSeconds }),
+      );
+    }
+    rtm(i: Lifetime<RtmInput>, names: FieldNames = {}): Minted {
+      return guarded(this.#request, { service: 'rtm', userId: i.userId }, i.expireSeconds, i.version, names, (expireSeconds) => tokens.rtm({ ...i, expireSeconds }));
+    }
+    rtcRtm(i: Lifetime<RtcRtmInput>, names: FieldNames = {}): MintedRtcRtm {
+      return guarded(
+        this.#request,
+        { service: 'rtc-rtm', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+        i.expireSeconds,
+        i.version,
+        { userId: 'rtmUserId', ...names },
+        (expireSeconds) => tokens.rtcRtm({ ...i, expireSeconds }),
+      );
+    }
+    chat(i: Lifetime<ChatInput>, names: FieldNames = {}): Minted {
+      return guarded(this.#request, { service: 'chat', userId: i.userId }, i.expireSeconds, '007', names, (expireSeconds) => tokens.chat({ ...i, expireSeconds }));
+    }
+    apaas(i: Lifetime<ApaasInput>): MintedApaas {
+      return guarded(this.#request, { service: 'apaas', userId: i.userUuid, roomUuid: i.roomUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
+        tokens.apaas({ ...i, expireSeconds }),
+      );
+    }
+    convoai(i: Lifetime<AgentInput>, names: FieldNames = {}): MintedAgent {
+      return this.#agent('convoai', i, names);
+    }
+    stt(i: Lifetime<AgentInput>, names: FieldNames = {}): MintedAgent {
+      return this.#agent('stt', i, names);
+    }
+    fpa(i: Lifetime<FpaInput>): Minted {
+      return guarded(this.#request, { service: 'fpa' }, i.expireSeconds, '007', {}, (expireSeconds) => tokens.fpa({ ...i, expireSeconds }));
+    }
+    #agent(service: 'convoai' | 'stt', i: Lifetime<AgentInput>, names: FieldNames): MintedAgent {
+      return guarded(
+        this.#request,
+        { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+        i.expireSeconds,
+        '007',
+        { userId: 'rtmUserId', ...names },
+        (expireSeconds) => tokens[service]({ ...i, expireSeconds }),
+      );
+    }
+  }
+
   app.decorateRequest('mint', {
     getter(this: FastifyRequest): GuardedMinter {
-      return {
-        rtc: (i, names = {}) =>
-          guarded(this, { service: 'rtc', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, role: i.role }, i.expireSeconds, i.version, names, (expireSeconds) =>
-            tokens.rtc({ ...i, expireSeconds }),
-          ),
-        rtm: (i, names = {}) =>
-          guarded(this, { service: 'rtm', userId: i.userId }, i.expireSeconds, i.version, names, (expireSeconds) =>
-            tokens.rtm({ ...i, expireSeconds }),
-          ),
-        rtcRtm: (i, names = {}) =>
-          guarded(
-            this,
-            { service: 'rtc-rtm', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
-            i.expireSeconds,
-            i.version,
-            { userId: 'rtmUserId', ...names },
-            (expireSeconds) => tokens.rtcRtm({ ...i, expireSeconds }),
-          ),
-        chat: (i, names = {}) =>
-          guarded(this, { service: 'chat', userId: i.userId }, i.expireSeconds, '007', names, (expireSeconds) =>
-            tokens.chat({ ...i, expireSeconds }),
-          ),
-        apaas: (i) =>
-          guarded(this, { service: 'apaas', userId: i.userUuid, roomUuid: i.roomUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
-            tokens.apaas({ ...i, expireSeconds }),
-          ),
-        ...Object.fromEntries(
-          (['convoai', 'stt'] as const).map((service) => [
-            service,
-            (i: Lifetime<AgentInput>, names: FieldNames = {}) =>
-              guarded(
-                this,
-                { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
-                i.expireSeconds,
-                '007',
-                { userId: 'rtmUserId', ...names },
-                (expireSeconds) => tokens[service]({ ...i, expireSeconds }),
-              ),
-          ]),
-        ) as Pick<GuardedMinter, 'convoai' | 'stt'>,
-        fpa: (i) => guarded(this, { service: 'fpa' }, i.expireSeconds, '007', {}, (expireSeconds) => tokens.fpa({ ...i, expireSeconds })),
-      };
+      return new RequestMinter(this);
     },
   });
 }

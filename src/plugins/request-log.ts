@@ -40,13 +40,14 @@ async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
     // Behind a proxy with TRUST_PROXY off, every client has the proxy's address: one
     // shared rate-limit bucket, one IP in the logs. Said once, not per request.
     let warned = false;
-    app.addHook('onRequest', async (request) => {
-      if (warned || request.headers['x-forwarded-for'] === undefined) return;
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (warned || request.headers['x-forwarded-for'] === undefined) return done();
       warned = true;
       app.log.warn(
         { clientIp: request.ip },
         'requests carry X-Forwarded-For but TRUST_PROXY is off: all clients behind that proxy share its address (one rate-limit bucket, one IP in the logs); set TRUST_PROXY to the address of the proxy in front',
       );
+      done();
     });
   }
   app.addHook('onResponse', (request, reply, done) => {
