@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findApiKey, type ApiKeyEntry } from '../auth/api-keys.js';
-import { AuthFailure, createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
+import { AuthFailure } from '../auth/failure.js';
+import type { JwtVerifier } from '../auth/jwt.js';
 import { OPEN_GRANTS, grantsOf, type Caller, type Grants } from '../auth/policy.js';
 import type { AuthConfig } from '../config.js';
 import { HttpError } from './errors.js';
@@ -56,7 +57,8 @@ function fromAuthFailure(err: AuthFailure, request: FastifyRequest): HttpError {
 
 async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
   const apiKeys = opts.methods.includes('apiKey');
-  const verifyJwt: JwtVerifier | undefined = opts.jwt && createJwtVerifier(opts.jwt);
+  // Loaded only when JWTs are accepted: a server taking API keys alone starts without `jose`.
+  const verifyJwt: JwtVerifier | undefined = opts.jwt && (await import('../auth/jwt.js')).createJwtVerifier(opts.jwt);
   if (opts.methods.length === 0) {
     app.log.warn('AUTH_MODE=none: anyone who can reach this server can mint tokens; set AUTH_MODE=apiKey or jwt');
   }
