@@ -53,7 +53,7 @@ const APP_CERTIFICATE = 'fedcba9876543210fedcba9876543210';
 const API_KEY = 'bench-key-0123456789abcdef';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 // An end user's token: its own uid, allowed to publish (the policy checks both on every mint).
-const jwt = await new SignJWT({ uid: 1234, agora: { publisher: true } })
+const jwt = await new SignJWT({ uid: 1234, agora: { roles: ['publisher'] } })
   .setProtectedHeader({ alg: 'HS256' })
   .setSubject('bench-user')
   .setIssuer('https://issuer.bench')
