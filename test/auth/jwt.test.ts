@@ -358,7 +358,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
       audit: { caller: 'alice', auth: 'jwt', service: 'rtc', version: '007', channelName: 'audit-room', uid: 42, role: 'subscriber', ttl: 120, decision: 'allowed' },
     });
     t.match(audits[1].audit, { decision: 'denied', code: 'IDENTITY_NOT_ALLOWED', uid: 43 });
-    t.match(audits[2].audit, { decision: 'rejected', code: 'INVALID_INPUT' }, 'refused by Agora rules after the policy');
+    t.match(audits[2].audit, { decision: 'rejected', code: 'VALIDATION_ERROR' }, 'refused by Agora rules after the policy');
     t.notOk(audits.some((a) => JSON.stringify(a).includes('007eJ')), 'never the token');
   });
 });

@@ -107,11 +107,11 @@ t.test('apiKey,jwt: a configured key with two dots is an API key, not a JWT', as
 t.test('authenticated requests refused by input checks write one audit line', async (t) => {
   const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS: `backend:${BACKEND}` });
   const cases: [Req, string, string][] = [
-    [get('/rtm/%20alice'), 'INVALID_INPUT', '/rtm/:uid'],
-    [get('/rtc/c1/publisher/uid/abc'), 'INVALID_INPUT', '/rtc/:channelName/:role/:tokenType/:uid'],
+    [get('/rtm/%20alice'), 'VALIDATION_ERROR', '/rtm/:uid'],
+    [get('/rtc/c1/publisher/uid/abc'), 'VALIDATION_ERROR', '/rtc/:channelName/:role/:tokenType/:uid'],
     [get('/rtc/c1/publisher/uid/5?expiry=abc'), 'VALIDATION_ERROR', '/rtc/:channelName/:role/:tokenType/:uid'],
-    [get('/chat/account/bad!id'), 'INVALID_INPUT', '/chat/account/:chatid'],
-    [post('/getToken', { tokenType: 'rtc', uid: '5' }), 'INVALID_INPUT', '/getToken'],
+    [get('/chat/account/bad!id'), 'VALIDATION_ERROR', '/chat/account/:chatid'],
+    [post('/getToken', { tokenType: 'rtc', uid: '5' }), 'VALIDATION_ERROR', '/getToken'],
     [post('/v1/tokens/rtc', { channelName: 'c', uid: -1 }), 'VALIDATION_ERROR', '/v1/tokens/rtc'],
   ];
   for (const [r, code, route] of cases) {
@@ -127,7 +127,7 @@ t.test('authenticated requests refused by input checks write one audit line', as
   await app.inject({ ...post('/v1/tokens/rtc-rtm', { channelName: 'c', userAccount: ' ab' }), headers: { 'x-api-key': BACKEND } });
   const inMinter = logLines.slice(before).filter((l) => l.includes('"audit"'));
   t.equal(inMinter.length, 1);
-  t.match(JSON.parse(inMinter[0] as string).audit, { service: 'rtc-rtm', channelName: 'c', decision: 'rejected', code: 'INVALID_INPUT', field: 'rtmUserId' });
+  t.match(JSON.parse(inMinter[0] as string).audit, { service: 'rtc-rtm', channelName: 'c', decision: 'rejected', code: 'VALIDATION_ERROR', field: 'rtmUserId' });
   // Refused credentials are no mint decision: no audit line (the caller is unknown).
   const unauth = logLines.length;
   await app.inject(get('/rtm/%20alice'));

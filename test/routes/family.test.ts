@@ -201,7 +201,7 @@ t.test('POST /v1/tokens/convoai and /stt: RTC + RTM + the service in one token',
     const listener = (await app.inject(post(url, { channelName: 'support', uid: 7, role: 'subscriber' }))).json();
     t.same(decode007(listener.token).services[0]?.privileges, { 1: 3600 }, 'subscriber when asked');
 
-    await expect400(t, app, url, { channelName: 'c', uid: 0 }, 'rtmUserId', /required when uid is 0/);
+    await expect400(t, app, url, { channelName: 'c', uid: 0 }, 'rtmUserId', /required when the RTC user is the wildcard 0/);
     await expect400(t, app, url, { channelName: 'c', uid: 1, version: '007' }, 'version', /not a known property/);
     await expect400(t, app, url, { channelName: 'c', uid: 1, userAccount: 'a' }, 'uid', /exactly one/);
     await expect400(t, app, url, { channelName: 'c', uid: 1, expireSeconds: 60, privilegeExpireSeconds: 61 }, 'privilegeExpireSeconds', /from 1 to 60/);

@@ -209,7 +209,9 @@ function decodeWithinBudget(text: string) {
   const started = process.hrtime.bigint();
   const result = decodeToken(text);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (ms > 50) throw new Error(`decoding took ${ms} ms`);
+  // A guard against hangs (catastrophic inflate or loops), not a speed test: a decode takes
+  // well under a millisecond, but a shared CI machine can pause any call for tens of ms.
+  if (ms > 1000) throw new Error(`decoding took ${ms} ms`);
   if (typeof result.ok !== 'boolean') throw new Error('not a result');
   return result;
 }

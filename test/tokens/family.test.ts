@@ -235,7 +235,7 @@ t.test('ConvoAI and STT: the agent\'s RTC + RTM identity and the service, as Ago
       { type: 1, name: 'rtc', privileges: { 1: 300 }, channelName: 'support', uid: 'bot' },
       { type: 2, name: 'rtm', privileges: { 1: 600 }, userId: 'bot' },
     ], `${kind}: per-privilege lifetimes; the RTM id defaults to the account`);
-    rejects(t, () => minter[kind]({ channelName: 'c', uid: 0, role: 'subscriber', expireSeconds: 60 }), 'rtmUserId', /required when uid is 0/);
+    rejects(t, () => minter[kind]({ channelName: 'c', uid: 0, role: 'subscriber', expireSeconds: 60 }), 'rtmUserId', /required when the RTC user is the wildcard 0/);
   }
 });
 
