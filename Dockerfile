@@ -54,12 +54,17 @@ STOPSIGNAL SIGTERM
 # tini is PID 1: forwards SIGTERM to node, reaps zombies, exits with node's exit code
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/server.js"]
-# Files stay root-owned and read-only for the service user (node), who runs from here on
+# Files stay root-owned and read-only for the service user (node)
 COPY --from=deps /app/package.json /app/package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Primes the compile cache with every module start-up loads (the app's whole static import
-# graph), with the V8 flags above: the cache is keyed by them. As root: the service user reads it.
-RUN NODE_COMPILE_CACHE_READONLY=0 node --input-type=module \
+# graph), with the V8 flags above (the cache is keyed by them) and as the service user (and by
+# the user's id); then root takes the cache over: the service user may read it, never change it.
+USER node
+RUN NODE_COMPILE_CACHE=/tmp/node-compile-cache NODE_COMPILE_CACHE_READONLY=0 node --input-type=module \
       -e "await import('./dist/app.js'); await import('./dist/metrics-app.js'); await import('close-with-grace')"
+USER root
+# (Node writes the entries owner-only: they are made readable to all, writable by none but root.)
+RUN mv /tmp/node-compile-cache /app/.node-compile-cache && chown -R root:root /app/.node-compile-cache && chmod -R a+rX,go-w /app/.node-compile-cache
 USER node

@@ -76,10 +76,11 @@ const NODE_OPTIONS = opt['node-options'] ?? imageNodeOptions();
  */
 function compileCacheEnv(script) {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  const prime = /^RUN NODE_COMPILE_CACHE_READONLY=0 node --input-type=module -e "([^"]*)"/m.exec(dockerfile)?.[1];
+  const prime = /^RUN NODE_COMPILE_CACHE=\S+ NODE_COMPILE_CACHE_READONLY=0 node --input-type=module -e "([^"]*)"/m.exec(dockerfile)?.[1];
   if (!/^ENV\b[^\n]*\bNODE_COMPILE_CACHE=/m.test(dockerfile) || !prime) return {};
   const dir = join(RESULTS, `${STAMP}-compile-cache-${script.replace(/\W+/g, '-')}`);
   // The image's paths are relative to /app; here to the script's build (dist/ or a copied one).
+  // (Primed by this process's user, who also runs the service: the cache is keyed by the user id.)
   const base = `${dirname(resolve(ROOT, script))}/`;
   execFileSync(process.execPath, ['--input-type=module', '-e', prime.replaceAll('./dist/', base)], {
     cwd: ROOT,
