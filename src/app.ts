@@ -23,9 +23,12 @@ import security from './plugins/security.js';
 import swagger from './plugins/swagger.js';
 import compatRoutes from './routes/compat/index.js';
 import healthRoutes from './routes/health.js';
+import inspectPageRoutes from './routes/inspect-page.js';
+import v1InspectRoutes from './routes/v1/inspect.js';
 import v1TokenRoutes from './routes/v1/tokens.js';
 import { compatSchemas } from './schemas/compat.js';
 import { HealthSchema, ReadinessCheckSchema, ReadinessSchema } from './schemas/health.js';
+import { inspectSchemas } from './schemas/inspect.js';
 import { buildTokenSchemas } from './schemas/tokens.js';
 
 declare module 'fastify' {
@@ -247,13 +250,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(policy);
 
   const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
-  for (const schema of [...Object.values(tokenSchemas), ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
+  for (const schema of [...Object.values(tokenSchemas), ...inspectSchemas, ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
     app.addSchema(schema);
   }
   await app.register(swagger, { publicUrl: config.publicUrl });
 
   // Registration order is the order of the spec's paths and of generated clients: v1 first.
   await app.register(v1TokenRoutes, { prefix: '/v1/tokens', schemas: tokenSchemas });
+  await app.register(v1InspectRoutes, { prefix: '/v1/tokens' });
+  await app.register(inspectPageRoutes, { authRequired: config.auth.methods.length > 0 });
   await app.register(healthRoutes);
   await app.register(compatRoutes);
   return app;

@@ -2,7 +2,7 @@
  * The one place configuration is defined and validated. `src/server.ts` hands
  * this module the environment once; everything else receives a typed Config.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { inspect } from 'node:util';
@@ -272,6 +272,44 @@ function wholeIn(name: keyof Env, env: Record<string, string | undefined>, value
   const n = Number(value);
   if (n < min || n > max) fail(name, env);
   return n;
+}
+
+/**
+ * Lets a `.env` file in the working directory fill in what the real environment
+ * does not set (process entries call it before loadConfig). A `.env` that is not
+ * a readable file is a ConfigError, not a crash.
+ */
+export function loadDotEnv(path = '.env'): void {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (!stat.isFile()) throw new ConfigError(`${path} is invalid: it is not a file`);
+  try {
+    process.loadEnvFile(path);
+    // A regular file the process cannot read (tests run as root, who reads anything).
+    /* c8 ignore next 3 */
+  } catch (err) {
+    throw new ConfigError(`${path} is invalid: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/**
+ * Just the credentials, each optional, checked exactly as loadConfig checks them
+ * (APP_CERTIFICATE_FILE included): for tools that verify tokens rather than serve.
+ */
+export function loadCredentials(
+  source: Record<string, string | undefined>,
+  options: LoadConfigOptions = {},
+): { appId?: string; appCertificate?: Secret } {
+  const env: Record<string, string | undefined> = {};
+  for (const name of ['APP_ID', 'APP_CERTIFICATE', 'APP_CERTIFICATE_FILE'] as const) env[name] = source[name]?.trim() || undefined;
+  readFileVariables(env, options.readFile ?? ((path: string) => readFileSync(path, 'utf8')));
+  for (const name of ['APP_ID', 'APP_CERTIFICATE'] as const) {
+    if (env[name] !== undefined && !Value.Check(Type.String({ pattern: HEX32_PATTERN }), env[name])) fail(name, env);
+  }
+  return {
+    ...(env.APP_ID !== undefined && { appId: env.APP_ID }),
+    ...(env.APP_CERTIFICATE !== undefined && { appCertificate: new Secret(env.APP_CERTIFICATE) }),
+  };
 }
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */

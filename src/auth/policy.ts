@@ -15,6 +15,8 @@ interface TokenTypeInfo {
   channelScoped: boolean;
   /** An app-level type a request gets by leaving out the user of this user-level type (a refusal names that field). */
   appVariantOf?: string;
+  /** Mints nothing (the inspector): a `channels` restriction has nothing to restrict, so it does not drop it. */
+  mintsNothing?: boolean;
 }
 
 /**
@@ -35,6 +37,11 @@ export const TOKEN_TYPES = {
   stt: { appLevel: false, channelScoped: false },
   /** Fast Path Acceleration: bound to no user at all. */
   fpa: { appLevel: true, channelScoped: false },
+  /**
+   * POST /v1/tokens/inspect: reads a token the caller already holds and mints none, so every caller has it by
+   * default; an operator may still leave it out of `services`.
+   */
+  inspect: { appLevel: false, channelScoped: false, mintsNothing: true },
 } as const satisfies Record<string, TokenTypeInfo>;
 
 export type TokenType = keyof typeof TOKEN_TYPES;
@@ -81,14 +88,19 @@ export interface Restrictions {
 /**
  * The one place defaults are decided, for API keys and JWTs alike:
  * - services: every type that is neither app-level nor, when `channels` is
- *   restricted, free of a channel (a channel list cannot be enforced on it);
+ *   restricted, a token free of a channel (a channel list cannot be enforced on it);
+ *   `inspect` mints nothing, so it stays;
  * - roles: `defaultRoles` (keys: both; JWTs: subscriber); publisher implies subscriber,
  *   because a publisher token already carries every subscriber privilege;
  * - the wildcard uid: never.
  */
 export function grantsOf(r: Restrictions, base: Pick<Grants, 'anyIdentity' | 'identity' | 'uid'>, defaultRoles: readonly Role[]): Grants {
   const services =
-    r.services ?? TOKEN_TYPE_NAMES.filter((t) => !TOKEN_TYPES[t].appLevel && (r.channels === undefined || TOKEN_TYPES[t].channelScoped));
+    r.services ??
+    TOKEN_TYPE_NAMES.filter((t) => {
+      const info: TokenTypeInfo = TOKEN_TYPES[t];
+      return !info.appLevel && (r.channels === undefined || info.channelScoped || info.mintsNothing === true);
+    });
   const roles = r.roles ?? defaultRoles;
   return {
     ...base,
@@ -160,6 +172,12 @@ export function typesOf(req: Pick<MintRequest, 'service' | 'userId' | 'roomUuid'
     default:
       return [req.service];
   }
+}
+
+/** Why the caller may not use the inspector (the same 403 as a refused token type), or undefined when it may. */
+export function checkInspect(grants: Grants): Denial | undefined {
+  if (grants.services.includes('inspect')) return undefined;
+  return { code: 'SERVICE_NOT_ALLOWED', message: 'this caller may not inspect tokens (not granted inspect)' };
 }
 
 /** The lifetime to use when the request names none: the server default, within the caller's cap. */

@@ -1,11 +1,12 @@
 /**
  * The only holder of the App Certificate: it unwraps the secret once, hands it to
- * the minter and exposes nothing but the minting functions, each counted in the
- * tokens-minted metric.
+ * the minter and the inspector, and exposes nothing but the minting functions
+ * (each counted in the tokens-minted metric) and `inspect`, which verifies with it.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Secret } from '../config.js';
+import { inspectToken, type Expectation, type InspectResult } from '../tokens/inspect.js';
 import { createTokenMinter, type MinterOptions, type TokenMinter } from '../tokens/mint.js';
 
 export interface AgoraPluginOptions {
@@ -20,6 +21,8 @@ export interface AgoraPluginOptions {
 
 export interface Tokens extends TokenMinter {
   ttlDefault: number;
+  /** Explains a token against this server's App ID and certificate, at the minter's clock. */
+  inspect(token: string, expect: Expectation): InspectResult;
 }
 
 declare module 'fastify' {
@@ -33,6 +36,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
     { appId: opts.appId, appCertificate: opts.appCertificate.reveal() },
     { maxTtl: opts.ttlMax, now: opts.now, salt: opts.salt },
   );
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const minted = app.metrics.tokensMinted;
   /** A minting function that also counts what it minted, by the metric's token types. */
   function counted<I, M extends { version: string }>(mint: (input: I) => M, types: (input: I, m: M) => string[]) {
@@ -45,6 +49,7 @@ async function agoraPlugin(app: FastifyInstance, opts: AgoraPluginOptions) {
   app.decorate('tokens', {
     ...minter,
     ttlDefault: opts.ttlDefault,
+    inspect: (token, expect) => inspectToken(token, { now: now(), appId: opts.appId, appCertificate: opts.appCertificate.reveal(), expect }),
     rtc: counted(minter.rtc, () => ['rtc']),
     rtm: counted(minter.rtm, (input) => [input.permissions === undefined ? 'rtm' : 'rtm2']),
     rtcRtm: counted(minter.rtcRtm, (_, m) => (m.combined ? ['rtc_rtm'] : ['rtc', 'rtm'])),

@@ -1,7 +1,7 @@
 /**
- * Security headers for a JSON API (helmet's), with one exception: Swagger UI under
- * /docs gets a Content-Security-Policy that lets its own scripts, styles and images
- * load — and nothing from elsewhere.
+ * Security headers for a JSON API (helmet's), with two exceptions: Swagger UI under
+ * /docs and the token inspector page under /inspect get a Content-Security-Policy
+ * that lets their own scripts and styles load — and nothing from elsewhere.
  *
  * The headers never depend on the request, so they are computed once, at start-up, by
  * running helmet itself against a recording response: the same headers as helmet's
@@ -19,6 +19,18 @@ export const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const DOCS_PREFIX = '/docs';
+/**
+ * The token inspector page (/inspect): its own script and stylesheet, calls to
+ * this server, nothing inline, and Trusted Types so that no string becomes markup.
+ */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "require-trusted-types-for 'script'; trusted-types 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_PREFIX = '/inspect';
+
+/** Whether the URL's path is `prefix` or below it (the query string aside). */
+const under = (url: string, prefix: string) =>
+  url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url.charAt(prefix.length)));
 
 export const HELMET_OPTIONS: HelmetOptions = {
   // Set below, per path.
@@ -47,12 +59,12 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fre
   'content-security-policy': API_CSP,
 });
 const DOCS_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...API_SECURITY_HEADERS, 'content-security-policy': DOCS_CSP });
+const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...API_SECURITY_HEADERS, 'content-security-policy': PAGE_CSP });
 
 async function securityPlugin(app: FastifyInstance) {
   app.addHook('onRequest', (request, reply, done) => {
     const url = request.url;
-    const isDocs = url.startsWith(DOCS_PREFIX) && (url.length === DOCS_PREFIX.length || '/?'.includes(url.charAt(DOCS_PREFIX.length)));
-    reply.headers(isDocs ? DOCS_SECURITY_HEADERS : API_SECURITY_HEADERS);
+    reply.headers(under(url, DOCS_PREFIX) ? DOCS_SECURITY_HEADERS : under(url, PAGE_PREFIX) ? PAGE_SECURITY_HEADERS : API_SECURITY_HEADERS);
     done();
   });
 }

@@ -46,9 +46,11 @@ export const PRIVILEGE_NAMES: Record<ServiceName, Record<number, string>> = {
   fcdn: { 1: 'publish', 2: 'play' },
   apaas: { 1: 'roomUser', 2: 'user', 3: 'app' },
   rtm2: { 1: 'login' },
-  // agora-token defines no privilege constants for these two; its builders use 1.
-  convoai: { 1: 'join' },
-  stt: { 1: 'join' },
+  // agora-token 2.0.6's ServiceConvoAI and ServiceStt (AccessToken2.js) define no privilege and no field of their
+  // own, and ConvoAITokenBuilder / SttTokenBuilder add them with an empty privilege map: the service's presence is
+  // the whole grant, and its lifetime is the token's. A privilege found in one anyway is shown by its number.
+  convoai: {},
+  stt: {},
 };
 
 /** 006 privileges: RTC 1–4 as in 007, and RTM login as 1000. */
@@ -117,7 +119,8 @@ export interface Rtm2Permission {
 /**
  * One service of a 007 token. Which body fields are present depends on `name`:
  * rtc, streaming, fcdn: channelName + uid; rtm, chat: userId; rtm2: userId +
- * permissions; apaas: roomUuid + userUuid + role; fpa, convoai, stt: none.
+ * permissions; apaas: roomUuid + userUuid + role; fpa, convoai, stt: none (convoai and stt carry no privilege
+ * either, as Agora's builders make them).
  */
 export interface Service007 {
   type: number;
@@ -402,7 +405,7 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodeRe
   }
   return {
     ok: false,
-    error: { code: 'UNKNOWN_VERSION', message: 'not an Agora token: it must start with 006 or 007 (no spaces or quotes around it)' },
+    error: { code: 'UNKNOWN_VERSION', message: 'an Agora token starts with 006 or 007 (no spaces or quotes around it)' },
   };
 }
 

@@ -48,14 +48,14 @@ t.test('claims to grants', async (t) => {
       identity: '1234',
       uid: 1234,
       channels: ['a-*'],
-      services: ['rtc'],
+      services: ['rtc', 'inspect'],
       roles: ['publisher', 'subscriber'],
       wildcardUid: false,
       maxTtl: undefined,
       rateLimit: undefined,
     },
-  }, 'a numeric identity claim; a channel list without services: RTC only');
-  t.same(callerFromClaims({ sub: 'a' }, cfg).grants, { anyIdentity: false, identity: undefined, uid: undefined, channels: undefined, services: ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt'], roles: ['subscriber'], wildcardUid: false, maxTtl: undefined, rateLimit: undefined }, 'defaults: user-level types, subscriber, no wildcard');
+  }, 'a numeric identity claim; a channel list without services: RTC (and the inspector) only');
+  t.same(callerFromClaims({ sub: 'a' }, cfg).grants, { anyIdentity: false, identity: undefined, uid: undefined, channels: undefined, services: ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt', 'inspect'], roles: ['subscriber'], wildcardUid: false, maxTtl: undefined, rateLimit: undefined }, 'defaults: user-level types, subscriber, no wildcard');
   for (const sub of [undefined, '', {}]) {
     t.throws(() => callerFromClaims({ sub, user_id: 'bob' } as never, cfg), { status: 401, code: 'INVALID_TOKEN', message: 'invalid token: the sub claim is required' }, `sub ${JSON.stringify(sub)}`);
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { OPEN_GRANTS, PATTERN_WILDCARDS_MAX, channelAllowed, checkPolicy, defaultTtl, globMatch, grantsOf, uidOf, validPattern, type Grants } from '../../src/auth/policy.js';
+import { OPEN_GRANTS, PATTERN_WILDCARDS_MAX, channelAllowed, checkInspect, checkPolicy, defaultTtl, globMatch, grantsOf, uidOf, validPattern, type Grants } from '../../src/auth/policy.js';
 
 /** An end user as a JWT describes one: bound to its own identity, nothing else. */
 const user: Grants = grantsOf({}, { anyIdentity: false, identity: 'alice', uid: 42 }, ['subscriber']);
@@ -89,8 +89,12 @@ t.test('a digit-only id is the uid it encodes, for every check', async (t) => {
 
 t.test('grants: secure defaults, one list of services', async (t) => {
   const base = { anyIdentity: true };
-  t.same(grantsOf({}, base, ['publisher', 'subscriber']).services, ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt'], 'no app-level types by default');
-  t.same(grantsOf({ channels: ['lobby'] }, base, []).services, ['rtc'], 'a channel list: channel-bound types only');
+  t.same(grantsOf({}, base, ['publisher', 'subscriber']).services, ['rtc', 'rtm', 'chat', 'apaas', 'convoai', 'stt', 'inspect'], 'no app-level types by default; the inspector');
+  t.same(grantsOf({ channels: ['lobby'] }, base, []).services, ['rtc', 'inspect'], 'a channel list: channel-bound types only, and the inspector, which mints nothing');
+  t.same(grantsOf({ services: ['rtc'] }, base, []).services, ['rtc'], 'a services list without inspect: no inspector');
+  t.same(checkInspect(grantsOf({ services: ['rtc'] }, base, [])), { code: 'SERVICE_NOT_ALLOWED', message: 'this caller may not inspect tokens (not granted inspect)' });
+  t.equal(checkInspect(grantsOf({ channels: ['lobby'] }, base, [])), undefined);
+  t.equal(checkInspect(OPEN_GRANTS), undefined, 'AUTH_MODE=none: every grant');
   t.same(grantsOf({ channels: ['lobby'], services: ['rtm'] }, base, []).services, ['rtm'], 'unless listed');
   t.equal(grantsOf({}, base, ['publisher']).wildcardUid, false);
   t.same(grantsOf({ roles: ['publisher'] }, base, []).roles, ['publisher', 'subscriber'], 'publisher implies subscriber');

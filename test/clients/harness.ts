@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE } from '../helper.js';
 import { listen, ROOT, runTool } from '../tools.js';
-import { AGENT, APAAS, CHAT, RTC, RTC_RTM2, RTM, RTM2, type ClientResults } from './usage/requests.js';
+import { AGENT, APAAS, CHAT, INSPECT_AS, RTC, RTC_RTM2, RTM, RTM2, type ClientResults } from './usage/requests.js';
 
 export type ClientName = 'openapi-fetch' | 'hey-api';
 
@@ -53,6 +53,12 @@ export async function proveClient(t: Test, name: ClientName, generate: (outDir: 
   t.ok(verify007(chat, APP_CERTIFICATE), 'Chat token verifies');
   t.match(chat, { expire: CHAT.expireSeconds, services: [{ name: 'chat', userId: CHAT.userId, privileges: { 1: 600 } }] }, 'Chat user token');
   t.equal(results.chat.kind, 'user');
+
+  t.same(
+    results.inspect,
+    { valid: false, signatureValid: true, uid: RTC.uid, problems: ['UID_MISMATCH'] },
+    `inspect: the RTC token is signed by this server, for uid ${RTC.uid}, not the ${INSPECT_AS.uid} the app joins with`,
+  );
 
   const family = (token: string) => {
     const d = decode007(token);

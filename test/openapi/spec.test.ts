@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { renderOpenApi, SPEC_FILES } from '../../src/openapi.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS } from '../../src/schemas/common.js';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
+import { PROBLEM_CODES } from '../../src/tokens/inspect.js';
 import { APP_CERTIFICATE, APP_ID, build } from '../helper.js';
 
 interface Schema {
@@ -55,7 +56,9 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
 const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, op]) => ({ path, method, op })),
 );
-const v1 = operations.filter((o) => o.path.startsWith('/v1/'));
+/** The v1 minting operations; the inspector (a v1 route that mints nothing) has its own test below. */
+const v1 = operations.filter((o) => o.path.startsWith('/v1/') && o.path !== '/v1/tokens/inspect');
+const inspectOp = spec.paths['/v1/tokens/inspect']?.post;
 const componentName = (s: Schema | undefined) => s?.$ref?.replace('#/components/schemas/', '');
 
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -253,4 +256,21 @@ t.test('each v1 example is accepted and each documented bound is enforced', asyn
       }
     }
   }
+});
+
+t.test('the inspect operation: documented like minting, its examples true to the server', async (t) => {
+  t.ok(inspectOp, 'POST /v1/tokens/inspect is in the spec');
+  t.equal(inspectOp?.operationId, 'inspectToken');
+  t.match(Object.keys(inspectOp?.responses ?? {}), ['200', '400', '401', '403', '413', '415', '429', '500', '503']);
+  const request = spec.components.schemas.InspectTokenRequest;
+  const response = spec.components.schemas.InspectTokenResponse;
+  t.ok(validator('InspectTokenResponse')(response?.example), 'the response example matches its own schema');
+  t.same(spec.components.schemas.TokenProblem?.properties?.code?.enum, [...PROBLEM_CODES], 'every problem code is documented');
+
+  // The documented request, inspected by a server whose clock reads half an hour after the example was minted,
+  // gives exactly the documented response.
+  const app = await build(t, {}, { now: () => EXAMPLE_TIMES.issuedAtUnix + 1800 });
+  const res = await app.inject({ method: 'POST', url: '/v1/tokens/inspect', payload: request?.example as Record<string, unknown> });
+  t.equal(res.statusCode, 200);
+  t.same(res.json(), response?.example);
 });

@@ -92,7 +92,7 @@ t.test('the OpenAPI document declares the security schemes on every minting rout
       for (const status of ['401', '403', '429']) t.ok(op.responses[status], `${method} ${path} declares ${status}`);
     }
   }
-  t.equal(minting, 16, 'every minting operation (8 v1 + 8 compat)');
+  t.equal(minting, 17, 'every minting operation (8 v1 + 8 compat), and the inspector');
 });
 
 t.test('hardening: body limit, request timeout, no stack traces', async (t) => {

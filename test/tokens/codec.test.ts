@@ -206,12 +206,14 @@ function minted006() {
 
 /** Checks the decoder's contract for one input: a result (never a throw), fast. Returns the result. */
 function decodeWithinBudget(text: string) {
-  const started = process.hrtime.bigint();
+  // CPU time, not wall time: on a shared machine the process may wait for a core, which says nothing about the decoder.
+  const started = process.cpuUsage();
   const result = decodeToken(text);
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  // A guard against hangs (catastrophic inflate or loops), not a speed test: a decode takes
-  // well under a millisecond, but a shared CI machine can pause any call for tens of ms.
-  if (ms > 1000) throw new Error(`decoding took ${ms} ms`);
+  const { user, system } = process.cpuUsage(started);
+  const ms = (user + system) / 1000;
+  // A guard against hangs (catastrophic inflate or loops), not a speed test: a decode takes well under a
+  // millisecond, but the process's CPU time also counts its GC and other threads' tens of ms.
+  if (ms > 1000) throw new Error(`decoding took ${ms} ms of CPU`);
   if (typeof result.ok !== 'boolean') throw new Error('not a result');
   return result;
 }
@@ -235,7 +237,7 @@ t.test(`fuzz: ${RUNS} random strings, ${RUNS} random 006/007 bodies`, async (t) 
     }),
     { numRuns: RUNS },
   );
-  t.pass(`${RUNS * 2} random inputs, each decoded within 50 ms to a result`);
+  t.pass(`${RUNS * 2} random inputs, each decoded within 1 s of CPU (no hang) to a result`);
 });
 
 t.test(`fuzz: ${RUNS} mutations of real 006 and 007 tokens`, async (t) => {

@@ -13,9 +13,11 @@ import {
   createRtcToken,
   createRtmToken,
   createSttToken,
+  inspectToken,
   type ErrorResponse,
+  type TokenProblem,
 } from '../../.generated/hey-api/index.js';
-import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
+import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, INSPECT_AS, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
 
 export async function run(baseUrl: string): Promise<ClientResults> {
   const client = createClient({ baseUrl });
@@ -24,6 +26,9 @@ export async function run(baseUrl: string): Promise<ClientResults> {
   const chat = await createChatToken({ client, body: CHAT });
   const bad = await createRtcToken({ client, body: BAD_RTC });
   if (!rtc.data || !rtm.data || !chat.data || !bad.error || !bad.response) throw new Error('unexpected outcome');
+  const inspected = await inspectToken({ client, body: { token: rtc.data.token, ...INSPECT_AS } });
+  if (!inspected.data) throw new Error('inspection failed');
+  const problemCodes: TokenProblem['code'][] = inspected.data.problems.map((p) => p.code);
   const rtcPrivileges = (await createRtcToken({ client, body: RTC_PRIVILEGES })).data;
   const rtm2 = (await createRtmToken({ client, body: RTM2 })).data;
   const rtcRtm2 = (await createRtcRtmTokens({ client, body: RTC_RTM2 })).data;
@@ -45,6 +50,7 @@ export async function run(baseUrl: string): Promise<ClientResults> {
     rtc: { token: rtc.data.token, role, uid: rtc.data.uid, expiresAtUnix: rtc.data.expiresAtUnix, issuedAtUnix: rtc.data.issuedAtUnix },
     rtm: { token: rtm.data.token, userId: rtm.data.userId },
     chat: { token: chat.data.token, kind: chat.data.kind },
+    inspect: { valid: inspected.data.valid, signatureValid: inspected.data.signatureValid, uid: inspected.data.services[0]?.uid, problems: problemCodes },
     rtcPrivileges: { token: rtcPrivileges.token, role: rtcPrivileges.role },
     rtm2: { token: rtm2.token },
     rtcRtm2: { token: rtcRtm2.rtcToken, rtmUserId: rtcRtm2.rtmUserId },

@@ -5,7 +5,7 @@
  */
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../.generated/openapi-fetch/schema.js';
-import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
+import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, INSPECT_AS, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
 
 type ErrorResponse = components['schemas']['ErrorResponse'];
 
@@ -16,6 +16,9 @@ export async function run(baseUrl: string): Promise<ClientResults> {
   const chat = await client.POST('/v1/tokens/chat', { body: CHAT });
   const bad = await client.POST('/v1/tokens/rtc', { body: BAD_RTC });
   if (!rtc.data || !rtm.data || !chat.data || !bad.error) throw new Error('unexpected outcome');
+  const inspected = await client.POST('/v1/tokens/inspect', { body: { token: rtc.data.token, ...INSPECT_AS } });
+  if (!inspected.data) throw new Error('inspection failed');
+  const problemCodes: components['schemas']['TokenProblem']['code'][] = inspected.data.problems.map((p) => p.code);
   const rtcPrivileges = (await client.POST('/v1/tokens/rtc', { body: RTC_PRIVILEGES })).data;
   const rtm2 = (await client.POST('/v1/tokens/rtm', { body: RTM2 })).data;
   const rtcRtm2 = (await client.POST('/v1/tokens/rtc-rtm', { body: RTC_RTM2 })).data;
@@ -37,6 +40,7 @@ export async function run(baseUrl: string): Promise<ClientResults> {
     rtc: { token: rtc.data.token, role, uid: rtc.data.uid, expiresAtUnix: rtc.data.expiresAtUnix, issuedAtUnix: rtc.data.issuedAtUnix },
     rtm: { token: rtm.data.token, userId: rtm.data.userId },
     chat: { token: chat.data.token, kind: chat.data.kind },
+    inspect: { valid: inspected.data.valid, signatureValid: inspected.data.signatureValid, uid: inspected.data.services[0]?.uid, problems: problemCodes },
     rtcPrivileges: { token: rtcPrivileges.token, role: rtcPrivileges.role },
     rtm2: { token: rtm2.token },
     rtcRtm2: { token: rtcRtm2.rtcToken, rtmUserId: rtcRtm2.rtmUserId },

@@ -22,6 +22,9 @@ export const FPA = { expireSeconds: 600 } as const;
 /** '/' is not a channel-name character: a documented 400. */
 export const BAD_RTC = { channelName: 'bad/name', uid: 1 } as const;
 
+/** The RTC token above, inspected as if the app joined with another uid: one problem. */
+export const INSPECT_AS = { channelName: RTC.channelName, uid: 4321 } as const;
+
 export type IsSpecific<T> = 0 extends 1 & T ? false : unknown extends T ? false : true;
 export type Assert<T extends true> = T;
 
@@ -29,6 +32,7 @@ export interface ClientResults {
   rtc: { token: string; role: string; uid: number | undefined; issuedAtUnix: number; expiresAtUnix: number };
   rtm: { token: string; userId: string };
   chat: { token: string; kind: string };
+  inspect: { valid: boolean; signatureValid: boolean; uid: number | undefined; problems: string[] };
   rtcPrivileges: { token: string; role: string };
   rtm2: { token: string };
   rtcRtm2: { token: string; rtmUserId: string };

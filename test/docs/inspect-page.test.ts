@@ -1,0 +1,127 @@
+/**
+ * The token inspector page in a real browser (Debian's chromium driven by
+ * playwright-core), against a server on a loopback port with API keys on: it asks
+ * for the credential after the 401, shows the decoded token, its problems and
+ * counting-down expiries, stores nothing, and runs under its CSP without a single
+ * violation. Saves artifacts/inspect.png (git-ignored) for CI to keep.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import t from 'tap';
+import { PAGE_CSP } from '../../src/plugins/security.js';
+import { createTokenMinter } from '../../src/tokens/mint.js';
+import { API_KEY, APP_CERTIFICATE, APP_ID, build, nowUnix } from '../helper.js';
+import { ROOT } from '../tools.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'artifacts');
+
+t.test('the inspector page explains a bad token, asks for the credential and keeps nothing', async (t) => {
+  if (!existsSync(CHROMIUM)) return t.fail(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS: `ops:${API_KEY}` });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  // A token with several things wrong: another certificate signed it, its join privilege ended after 60 s,
+  // and it was minted for the user account "01234", which is no integer uid.
+  const issued = nowUnix() - 300;
+  const foreign = createTokenMinter({ appId: APP_ID, appCertificate: '00000000000000000000000000000001' }, { now: () => issued });
+  const bad = foreign.rtc({ channelName: 'demo-room', userAccount: '01234', role: 'publisher', expireSeconds: 3600, privilegeExpireSeconds: 60, version: '007' }).token;
+  const good = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }).rtc({ channelName: 'demo-room', uid: 1234, role: 'subscriber', expireSeconds: 600, version: '007' }).token;
+
+  const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1100, height: 1200 },
+  });
+  t.teardown(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const consoleLines: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => consoleLines.push(m.text()));
+
+  const response = await page.goto(`${baseUrl}/inspect`);
+  t.equal(response?.headers()['content-security-policy'], PAGE_CSP, 'the page is served under its strict CSP');
+  t.equal(await page.title(), 'Agora Token Server — token inspector');
+  t.ok(await page.locator('#credential').isVisible(), 'auth is on: the page asks for a credential from the start');
+
+  const inspect = async () => {
+    const [request, res] = await Promise.all([
+      page.waitForRequest((r) => r.url() === `${baseUrl}/v1/tokens/inspect`),
+      page.waitForResponse((r) => r.url() === `${baseUrl}/v1/tokens/inspect`),
+      page.locator('button[type=submit]').click(),
+    ]);
+    return { request, status: res.status() };
+  };
+
+  await page.locator('#token').fill(bad);
+  await page.locator('#channelName').fill('demo-room');
+  await page.locator('#identity').fill('1234');
+  const anonymous = await inspect();
+  t.equal(anonymous.status, 401);
+  await page.locator('#status.error').waitFor();
+  t.match(await page.locator('#status').innerText(), /needs an API key or bearer token/, 'a 401 asks for the credential');
+  t.equal(await page.evaluate('document.activeElement?.id'), 'credential', 'and puts the cursor in its field');
+
+  await page.locator('#credential').fill(API_KEY);
+  const authed = await inspect();
+  t.equal(authed.status, 200);
+  t.equal(authed.request.headers().authorization, `Bearer ${API_KEY}`, 'the credential goes in the Authorization header');
+  t.same(JSON.parse(authed.request.postData() ?? '{}'), { token: bad, channelName: 'demo-room', uid: 1234 }, 'the uid is sent as a number');
+  await page.locator('#result').waitFor();
+
+  t.equal(await page.locator('#verdict').innerText(), 'Agora would reject this token');
+  const codes = await page.locator('#problems li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-code')));
+  t.same(codes.sort(), ['ACCOUNT_TOKEN_USED_WITH_UID', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'PRIVILEGE_EXPIRED', 'SIGNATURE_INVALID']);
+  t.match(await page.locator('#problems li[data-code=ACCOUNT_TOKEN_USED_WITH_UID]').innerText(), /Error: The token was minted for the user account "01234", but the app joins with the integer uid 1234/);
+  t.match(await page.locator('#summary').innerText(), new RegExp(`App ID\\s+${APP_ID} — this server's[\\s\\S]*Signature\\s+INVALID for this server`));
+  const service = page.locator('.service[data-service=rtc]');
+  t.match(await service.innerText(), /rtc \(service 1\)[\s\S]*channel "demo-room" · user account "01234"/);
+  const joinLeft = service.locator('tr[data-privilege=joinChannel] .countdown');
+  t.match(await joinLeft.innerText(), /^expired 4 min \d+ s ago$/, 'the join privilege shows how long ago it ended');
+  t.ok(await joinLeft.evaluate((e) => e.classList.contains('expired')));
+  const tokenLeft = page.locator('#summary .countdown');
+  const first = await tokenLeft.innerText();
+  t.match(first, /^expires in 5\d min( \d+ s)?$|^expires in 55 min/, 'the token itself still has ~55 minutes');
+  // Polled from here: waitForFunction would evaluate a string, which the page's CSP (rightly) refuses.
+  let later = first;
+  for (let n = 0; n < 50 && later === first; n++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    later = await tokenLeft.innerText();
+  }
+  t.not(later, first, `the countdown ticks (${first} → ${later})`);
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'inspect.png'), fullPage: true });
+
+  // A good token: the verdict flips; text that is no token: the server's message, no result.
+  await page.locator('#token').fill(good);
+  await inspect();
+  await page.locator('#verdict.ok').waitFor();
+  t.equal(await page.locator('#problems li').innerText(), 'No problems found.');
+  await page.locator('#token').fill('hello');
+  t.equal((await inspect()).status, 400);
+  await page.locator('#status.error').waitFor();
+  t.match(await page.locator('#status').innerText(), /^body\/token is not an Agora token/);
+  t.ok(await page.locator('#result').isHidden());
+  await page.locator('#identity').fill('alice');
+  await page.locator('#status').evaluate((e) => (e.textContent = ''));
+  await page.locator('button[type=submit]').click();
+  t.match(await page.locator('#status').innerText(), /uid must be a whole number/, 'a non-numeric uid is caught before sending');
+
+  const stored = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
+  t.same(stored, { local: 0, session: 0, cookie: '' }, 'nothing stored in the page');
+  t.same(await context.cookies(), [], 'no cookie in the browser');
+  t.same(consoleLines.filter((l) => /Content Security Policy|Trusted Type/i.test(l)), [], 'no CSP violation');
+  t.same(pageErrors, [], 'no script errors');
+});
