@@ -7,8 +7,9 @@
  * Fastify's own two lines per request are turned off in serverOptions; the audit record
  * rides on this line instead of a line of its own: one line per mint, not two.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { knownParameters, loggableUrl } from './query.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +27,29 @@ export interface AuditRecord {
   route: string | undefined;
   decision: 'allowed' | 'denied' | 'rejected' | undefined;
   [field: string]: unknown;
+}
+
+/**
+ * Writes the request line. Also called by the error paths no hook reaches (a URL the
+ * router cannot decode), so that every answered request leaves the same line.
+ * The URL keeps the values of the route's own query parameters only (see loggableUrl).
+ */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
+  request.log.info(
+    {
+      method: request.method,
+      url: loggableUrl(request.url, knownParameters(request)),
+      route: request.routeOptions.url ?? null,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      clientIp: request.ip,
+      // Absent keys are left out of the JSON line (pino skips undefined values).
+      callerId: request.callerId,
+      audit: request.audit,
+    },
+    'request',
+  );
 }
 
 export interface RequestLogOptions {
@@ -50,22 +74,9 @@ async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
       done();
     });
   }
+  // Callback style, not async: it runs on every response.
   app.addHook('onResponse', (request, reply, done) => {
-    // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        route: request.routeOptions.url ?? null,
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        clientIp: request.ip,
-        // Absent keys are left out of the JSON line (pino skips undefined values).
-        callerId: request.callerId,
-        audit: request.audit,
-      },
-      'request',
-    );
+    logRequest(request, reply);
     done();
   });
 }
