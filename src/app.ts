@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { lazySchemaController } from './lazy-compilers.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
 import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
@@ -56,6 +57,8 @@ export interface AppOverrides {
 export const BODY_LIMIT = 8 * 1024;
 export { REQUEST_TIMEOUT_MS };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Responses that carry credentials: no cache, shared or private, may keep them. */
+const NO_STORE_HEADERS = { 'cache-control': 'private, no-cache, no-store, must-revalidate', pragma: 'no-cache', expires: '-1' };
 
 /** Header and field names whose values must never reach a log line. */
 export const REDACTED_PATHS = [
@@ -70,6 +73,42 @@ export const REDACTED_PATHS = [
   '*.rawPacket',
 ];
 
+/**
+ * Log lines leave the process in batches, written off the event loop: a line waits until
+ * 4 KiB are buffered or 250 ms have passed. The buffer is bounded (a stalled stdout must not
+ * eat the memory): beyond 8 MiB lines are dropped and counted in
+ * token_server_log_lines_dropped_total. server.ts flushes it before every exit.
+ */
+export const LOG_BUFFER = { minLength: 4096, maxLength: 8 * 1024 * 1024, periodicFlushMs: 250 };
+
+function logDestination(): DestinationStream {
+  return pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BUFFER.minLength,
+    maxLength: LOG_BUFFER.maxLength,
+    periodicFlush: LOG_BUFFER.periodicFlushMs,
+  });
+}
+
+interface LogStream {
+  flush?: (cb: (err?: Error) => void) => void;
+  on?: (event: 'drop', listener: () => void) => void;
+}
+
+function logStreamOf(app: FastifyInstance): LogStream {
+  return (app.log as unknown as Record<symbol, LogStream>)[pino.symbols.streamSym] as LogStream;
+}
+
+/** Writes out every buffered log line; resolves once they reached the file descriptor. */
+export function flushLogs(app: FastifyInstance): Promise<void> {
+  const stream = logStreamOf(app);
+  return new Promise((resolve) => {
+    if (typeof stream.flush !== 'function') return resolve();
+    stream.flush(() => resolve());
+  });
+}
+
 /** Pretty logs for a human at a terminal; JSON lines for everything else (collectors, files, pipes). */
 function prettyLogs(config: Config, overrides: AppOverrides): boolean {
   if (overrides.logStream) return false;
@@ -79,14 +118,14 @@ function prettyLogs(config: Config, overrides: AppOverrides): boolean {
 
 export function serverOptions(config: Config, overrides: AppOverrides = {}): FastifyHttpOptions<Server> {
   const keepAliveMs = config.keepAliveTimeoutSeconds * 1000;
+  const pretty = prettyLogs(config, overrides);
   return {
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      ...(overrides.logStream && { stream: overrides.logStream }),
-      ...(prettyLogs(config, overrides) && {
-        transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-      }),
+      ...(pretty
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+        : { stream: overrides.logStream ?? logDestination() }),
     },
     // One line per request, written by the request-log plugin, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -135,6 +174,8 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // (parseUid, parseLifetime), so they need no coercion either; a repeated query
     // parameter arrives as an array and is a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // Validators and serializers are compiled on first use: start-up serves the first token sooner.
+    schemaController: lazySchemaController(),
   };
 }
 
@@ -167,15 +208,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // The API speaks JSON only: anything else is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Headers known before the route runs are set at once: one synchronous hook, no onSend work.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-  });
-  app.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.config.noStore) {
-      reply.header('cache-control', 'private, no-cache, no-store, must-revalidate');
-      reply.header('pragma', 'no-cache');
-      reply.header('expires', '-1');
-    }
+    if (request.routeOptions.config.noStore) reply.headers(NO_STORE_HEADERS);
+    done();
   });
 
   await app.register(errors);
@@ -184,16 +221,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(health);
   await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
   await app.register(metrics, { expose: config.metricsPort === undefined });
+  logStreamOf(app).on?.('drop', () => app.metrics.logLinesDropped.inc());
   // Security headers and CORS come before load shedding, so that a shed 503 carries
   // them (a browser can only read Retry-After with CORS headers) and a preflight is
   // answered before shedding is considered: preflights are never shed.
   await app.register(security);
   await app.register(cors, corsOptions(config));
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // HTTP/1.1 requires Host (RFC 9112, section 3.2); after the security and CORS hooks, so the 400 carries them.
     if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
-      throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
+      return done(new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header'));
     }
+    done();
   });
   // After the security and CORS hooks too, for the same reason.
   app.addHook('onRequest', refuseExpectation);

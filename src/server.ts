@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
+import { buildApp, flushLogs } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildMetricsApp } from './metrics-app.js';
 
@@ -74,14 +74,15 @@ closeWithGrace(
     onSecondSignal: (signal: string) => app.log.warn({ signal }, 'second signal: exiting now'),
   },
   async ({ signal, err }) => {
-    // An uncaught error cannot be provoked from outside the process, where the tests drive it.
-    /* c8 ignore next */
+    // test/server-logs.test.ts provokes one (a preloaded fixture throws on SIGUSR2).
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'shutting down');
     await app.lifecycle.drainAndClose(signal === 'SIGTERM' ? drainSeconds * 1000 : 0);
     // Last, so that the drain itself can be watched on the metrics.
     await metricsApp?.close();
     app.log.info('closed');
+    // Log lines are written in batches off the event loop: none may be lost on the way out.
+    await flushLogs(app);
   },
 );
 
@@ -90,6 +91,8 @@ async function listen(server: typeof app, port: number, portVariable: 'PORT' | '
   try {
     await server.listen({ port, host: config.host });
   } catch (err) {
+    // Lines already logged (start-up warnings) are batched: write them before dying.
+    await flushLogs(app);
     die(`could not listen on HOST ${config.host}, ${portVariable} ${port}: ${reason(err)}`);
   }
 }

@@ -7,19 +7,10 @@ import { Value } from '@sinclair/typebox/value';
 import { UnsecuredJWT, createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
 import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
+import { AuthFailure } from './failure.js';
 import { JWT_DEFAULT_ROLES, TOKEN_TYPE_NAMES, grantsOf, uidOf, validPattern, type Caller } from './policy.js';
 
-/** Why a credential was refused: 401 (bad credential), 403 (unusable claims) or 503 (keys unreachable). */
-export class AuthFailure extends Error {
-  constructor(
-    readonly status: 401 | 403 | 503,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthFailure';
-  }
-}
+export { AuthFailure };
 
 /** The policy claim (JWT_POLICY_CLAIM). Unknown fields are refused: a typo must not widen access. */
 export const PolicyClaimSchema = Type.Object(

@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findApiKey, type ApiKeyEntry } from '../auth/api-keys.js';
-import { AuthFailure, createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
+import { AuthFailure } from '../auth/failure.js';
+import type { JwtVerifier } from '../auth/jwt.js';
 import { API_KEY_DEFAULT_ROLES, OPEN_GRANTS, grantsOf, type Caller, type Grants } from '../auth/policy.js';
 import type { AuthConfig } from '../config.js';
 import { HttpError } from './errors.js';
@@ -56,12 +57,14 @@ function fromAuthFailure(err: AuthFailure, request: FastifyRequest): HttpError {
 
 async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
   const apiKeys = opts.methods.includes('apiKey');
-  const verifyJwt: JwtVerifier | undefined = opts.jwt && createJwtVerifier(opts.jwt);
+  // Loaded only when JWTs are accepted: a server taking API keys alone starts without `jose`.
+  const verifyJwt: JwtVerifier | undefined = opts.jwt && (await import('../auth/jwt.js')).createJwtVerifier(opts.jwt);
   if (opts.methods.length === 0) {
     app.log.warn('AUTH_MODE=none: anyone who can reach this server can mint tokens; set AUTH_MODE=apiKey or jwt');
   }
 
-  async function authenticate(request: FastifyRequest): Promise<Caller> {
+  /** Synchronous for API keys; a promise only when a JWT has to be verified. */
+  function authenticate(request: FastifyRequest): Caller | Promise<Caller> {
     if (opts.methods.length === 0) return ANONYMOUS;
     const header = request.headers.authorization;
     const xApiKey = request.headers['x-api-key'];
@@ -86,7 +89,9 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
   }
 
   const invalidKey = () => unauthorized('INVALID_CREDENTIALS', 'the API key is not valid', 'invalid_token');
-  const keyCaller = (key: ApiKeyEntry): Caller => ({ id: key.id, method: 'apiKey', grants: keyGrants(key) });
+  // Each key's caller (and its grants) built once, not on every request.
+  const keyCallers = new Map(opts.apiKeys.map((key): [ApiKeyEntry, Caller] => [key, { id: key.id, method: 'apiKey', grants: keyGrants(key) }]));
+  const keyCaller = (key: ApiKeyEntry): Caller => keyCallers.get(key) as Caller;
 
   function apiKeyCaller(presented: string): Caller {
     const key = findApiKey(opts.apiKeys, presented);
@@ -96,24 +101,44 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
 
   app.decorateRequest('caller', null);
 
-  app.addHook('onRequest', async (request) => {
-    if (!requiresCredentials(request)) return;
+  const identified = (request: FastifyRequest, caller: Caller) => {
+    request.caller = caller;
+    // The request-log line names the caller (key name or JWT subject; never a credential).
+    if (caller.method !== 'none') request.callerId = caller.id;
+  };
+  const refused = (request: FastifyRequest, err: unknown) => {
+    // authenticate() throws HttpError itself, and passes on the verifier's AuthFailure.
+    failures.set(request, err instanceof AuthFailure ? fromAuthFailure(err, request) : (err as HttpError));
+  };
+
+  // Callback style: an API key is checked without a promise; only a JWT waits for its verifier.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!requiresCredentials(request)) return done();
+    let result: Caller | Promise<Caller>;
     try {
-      request.caller = await authenticate(request);
-      // The request-log line names the caller (key name or JWT subject; never a credential).
-      if (request.caller.method !== 'none') request.callerId = request.caller.id;
+      result = authenticate(request);
     } catch (err) {
-      // authenticate() throws HttpError itself, and passes on the verifier's AuthFailure.
-      failures.set(request, err instanceof AuthFailure ? fromAuthFailure(err, request) : (err as HttpError));
+      refused(request, err);
+      return done();
     }
+    if (result instanceof Promise) {
+      result.then(
+        (caller) => (identified(request, caller), done()),
+        (err: unknown) => (refused(request, err), done()),
+      );
+      return;
+    }
+    identified(request, result);
+    done();
   });
 
-  app.addHook('preParsing', async (request) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const failure = failures.get(request);
     if (failure) {
       request.log.info({ code: failure.code, status: failure.statusCode }, 'credentials refused');
-      throw failure;
+      return done(failure);
     }
+    done(null, payload);
   });
 }
 

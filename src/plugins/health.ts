@@ -47,11 +47,12 @@ async function healthPlugin(app: FastifyInstance) {
     },
   };
   app.decorate('lifecycle', lifecycle);
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback style, not async: it runs on every response and almost always does nothing.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // Node then closes the connection after this response, so that callers and
     // load balancers holding keep-alive connections move to other instances.
     if (lifecycle.draining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.addHook('preClose', async () => {
     lifecycle.draining = true;

@@ -47,6 +47,8 @@ export interface Metrics {
   shed: Counter<'reason'>;
   /** 1 while a Redis client is connected, 0 while it is not; one series per client name. */
   redisUp: Gauge<'client'>;
+  /** Log lines dropped because the log buffer was full (stdout stalled); see LOG_BUFFER in app.ts. */
+  logLinesDropped: Counter;
 }
 
 declare module 'fastify' {
@@ -115,6 +117,11 @@ function createMetrics(isDraining: () => boolean): Metrics {
       labelNames: ['reason'],
       registers,
     }),
+    logLinesDropped: new Counter({
+      name: `${METRIC_PREFIX}log_lines_dropped_total`,
+      help: 'Log lines dropped because the bounded log buffer was full (stdout not keeping up)',
+      registers,
+    }),
     redisUp: new Gauge({
       name: `${METRIC_PREFIX}redis_up`,
       help: '1 while the named Redis client is connected, else 0',
@@ -165,22 +172,35 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsPluginOptions) {
   const metrics = createMetrics(() => app.lifecycle.draining);
   app.decorate('metrics', metrics);
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback style, not async: both run on every response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     const status = reply.statusCode;
     if (status === 401 || status === 403) {
       metrics.authFailures.inc({ reason: errorCode(payload, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN') });
     } else if (status === 429) {
       metrics.rateLimited.inc({ route: request.routeOptions.url ?? UNMATCHED_ROUTE });
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.config?.metricsRoute) return;
-    metrics.httpRequestDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  // The labelled series of each (method, route, status), looked up once: observe() then neither
+  // builds nor hashes a label object per request. As bounded as the series themselves.
+  const durations = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions;
+    if (!route.config?.metricsRoute) {
+      const method = request.method;
+      const url = route.url ?? UNMATCHED_ROUTE;
+      const status = reply.statusCode;
+      const key = `${method} ${status} ${url}`;
+      let series = durations.get(key);
+      if (series === undefined) {
+        series = metrics.httpRequestDuration.labels({ method, route: url, status_code: String(status) });
+        durations.set(key, series);
+      }
+      series.observe(reply.elapsedTime / 1000);
+    }
+    done();
   });
 
   if (opts.expose) addMetricsRoute(app, metrics.registry, { refuseForwarded: true });

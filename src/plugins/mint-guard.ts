@@ -5,11 +5,13 @@
  * cannot mint without authentication, the policy and the audit line.
  *
  * Every call checks the policy (403 on denial), applies the default
- * lifetime within the caller's cap, and writes ONE audit line — caller, service,
- * version, channel, identity, lifetime, decision; never the token.
+ * lifetime within the caller's cap, and leaves ONE audit record — caller, service,
+ * version, channel, identity, lifetime, decision; never the token. The record is
+ * written at info as the `audit` field of the request's one log line (request-log
+ * plugin), when the response is done: one line per mint instead of two.
  *
  * An authenticated request refused before it reaches the minter (schema or
- * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
+ * input rules: a 4xx) is a decision too, and gets its one `rejected` record here.
  */
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
@@ -31,6 +33,7 @@ import type {
 } from '../tokens/mint.js';
 import type { TokenVersion } from '../tokens/rules.js';
 import { HttpError } from './errors.js';
+import type { AuditRecord } from './request-log.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
 type Lifetime<T> = Omit<T, 'expireSeconds'> & { expireSeconds?: number | undefined };
@@ -52,7 +55,7 @@ declare module 'fastify' {
   }
 }
 
-type Decision = 'allowed' | 'denied' | 'rejected';
+type Decision = NonNullable<AuditRecord['decision']>;
 
 export interface MintGuardOptions {
   /** The (metric-counting) minter: reachable through this plugin only. */
@@ -95,28 +98,23 @@ function inputsOf(request: FastifyRequest): ReadonlySet<string> {
 }
 
 async function mintGuardPlugin(app: FastifyInstance, { minter: tokens, ttlDefault }: MintGuardOptions) {
-  const audited = new WeakSet<FastifyRequest>();
-  /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
-  const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
-
-  function writeAudit(request: FastifyRequest, caller: Caller, decision: Decision, fields: Record<string, unknown>) {
-    audited.add(request);
-    request.log.info(
-      { audit: { caller: caller.id, auth: caller.method, route: request.routeOptions.url, ...fields, decision } },
-      `token mint ${decision}`,
-    );
+  function audit(request: FastifyRequest, caller: Caller, fields: Record<string, unknown>, decision: Decision | undefined): AuditRecord {
+    const record: AuditRecord = { caller: caller.id, auth: caller.method, route: request.routeOptions.url, ...fields, decision };
+    request.audit = record;
+    return record;
   }
 
   // Callback style, not async: it runs on every response and almost always does nothing.
   app.addHook('onSend', (request, reply, payload, done) => {
     const caller = request.caller;
+    // Undecided: refused before the minter, or by Agora's rules inside it (the record holds what was asked).
     // 429 is the rate limiter's answer, not a decision on this request.
-    if (caller && !audited.has(request) && reply.statusCode >= 400 && reply.statusCode !== 429) {
-      // The error body's code and field (src/plugins/errors.ts), so the audit line and the answer agree.
+    if (caller && request.audit?.decision === undefined && reply.statusCode >= 400 && reply.statusCode !== 429) {
+      // The error body's code and field (src/plugins/errors.ts), so the audit record and the answer agree.
       const text = String(payload);
       const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
       const field = /"field":"([^"]*)"/.exec(text)?.[1];
-      writeAudit(request, caller, 'rejected', { ...asked.get(request), code, field });
+      audit(request, caller, { ...request.audit, code, field }, 'rejected');
     }
     done(null, payload);
   });
@@ -147,13 +145,14 @@ async function mintGuardPlugin(app: FastifyInstance, { minter: tokens, ttlDefaul
     const inputs = inputsOf(request);
     const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names, (field) => inputs.has(field.split('.')[0] as string));
     if (denial) {
-      writeAudit(request, caller, 'denied', { ...fields, code: denial.code });
+      audit(request, caller, { ...fields, code: denial.code }, 'denied');
       throw new HttpError(403, denial.code, denial.message, { field: denial.field });
     }
-    // A mint refused by Agora's rules (or failing) is audited by onSend, with the response's code.
-    asked.set(request, fields);
+    // Undecided until the minter returns: a mint refused by Agora's rules (or failing) is
+    // recorded by onSend as rejected, with the response's code.
+    const record = audit(request, caller, fields, undefined);
     const result = mint(expireSeconds);
-    writeAudit(request, caller, 'allowed', fields);
+    record.decision = 'allowed';
     return result;
   }
 
@@ -234,4 +233,4 @@ async function mintGuardPlugin(app: FastifyInstance, { minter: tokens, ttlDefaul
   });
 }
 
-export default fp(mintGuardPlugin, { name: 'mint-guard', fastify: '5.x', dependencies: ['auth'] });
+export default fp(mintGuardPlugin, { name: 'mint-guard', fastify: '5.x', dependencies: ['auth', 'request-log'] });

@@ -14,8 +14,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
-import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
-import { Redis } from 'ioredis';
 import type { RateLimitConfig } from '../config.js';
 import { requiresCredentials } from './auth.js';
 import { HttpError } from './errors.js';
@@ -47,6 +45,8 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOption
   let store: FastifyRateLimitStoreCtor | undefined;
 
   if (opts.redisUrl) {
+    // Loaded only when a shared store is configured: start-up without Redis does not pay for ioredis.
+    const [{ Redis }, { default: RedisStore }] = await Promise.all([import('ioredis'), import('@fastify/rate-limit/store/RedisStore.js')]);
     const t = opts.redisTimeouts ?? { connectMs: 1000, commandMs: 500, retryMaxMs: 2000 };
     const redis = new Redis(opts.redisUrl.reveal(), {
       connectTimeout: t.connectMs,

@@ -372,7 +372,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     t.equal((await body({ tokenType: 'chat', uid: 'alice' })).statusCode, 200);
   });
 
-  t.test('one audit line per mint attempt, with the decision', async (t) => {
+  t.test('one audit record per mint attempt, with the decision, on the request line', async (t) => {
     const before = logLines.length;
     await app.inject(post('/v1/tokens/rtc', alice, { channelName: 'audit-room', uid: 42, expireSeconds: 120 }));
     await app.inject(post('/v1/tokens/rtc', alice, { channelName: 'audit-room', uid: 43 }));
@@ -382,7 +382,8 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     t.match(audits[0], {
       level: 30,
       requestId: String,
-      msg: 'token mint allowed',
+      msg: 'request',
+      statusCode: 200,
       audit: { caller: 'alice', auth: 'jwt', service: 'rtc', version: '007', channelName: 'audit-room', uid: 42, role: 'subscriber', ttl: 120, decision: 'allowed' },
     });
     t.match(audits[1].audit, { decision: 'denied', code: 'IDENTITY_NOT_ALLOWED', uid: 43 });

@@ -68,3 +68,33 @@ t.test('no warning when TRUST_PROXY trusts the proxy', async (t) => {
   await zero.inject({ url: '/ping', headers: { 'x-forwarded-for': '203.0.113.1' } });
   t.ok(linesSince(from).some((l) => WARNING.test(String(l.msg))), 'TRUST_PROXY=0 trusts no hop: warned');
 });
+
+t.test('a mint decision rides on the request line: every audit field, one line per request', async (t) => {
+  const dir = t.testdir({ keys: `kiosk:${API_KEY} channels=lobby services=rtc,rtm\n` });
+  const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS_FILE: `${dir}/keys` });
+  const from = logLines.length;
+  const send = (id: string, url: string, payload: Record<string, unknown>, headers: Record<string, string> = { 'x-api-key': API_KEY }) =>
+    app.inject({ method: 'POST', url, headers: { 'x-request-id': id, ...headers }, payload });
+  const route = '/v1/tokens/rtc';
+  const cases: [string, string, Record<string, unknown>, number, Record<string, unknown>][] = [
+    ['allowed', route, { channelName: 'lobby', uid: 7, expireSeconds: 600 }, 200, { service: 'rtc', version: '007', channelName: 'lobby', uid: 7, role: 'subscriber', ttl: 600, decision: 'allowed' }],
+    ['denied', route, { channelName: 'vip', uid: 7 }, 403, { service: 'rtc', channelName: 'vip', uid: 7, decision: 'denied', code: 'CHANNEL_NOT_ALLOWED' }],
+    ['schema', route, { channelName: 'lobby', uid: -1 }, 400, { decision: 'rejected', code: 'VALIDATION_ERROR', field: 'uid' }],
+    // Refused by Agora's rules inside the minter: what was asked, and the answer's code and field.
+    ['rules', '/v1/tokens/rtc-rtm', { channelName: 'lobby', userAccount: ' ab' }, 400, { service: 'rtc-rtm', channelName: 'lobby', decision: 'rejected', code: 'VALIDATION_ERROR', field: 'rtmUserId' }],
+  ];
+  for (const [id, url, payload, status, audit] of cases) {
+    const res = await send(id, url, payload);
+    t.equal(res.statusCode, status, id);
+    const lines = linesSince(from).filter((l) => l.requestId === id);
+    t.equal(lines.length, 1, `${id}: one line for the request`);
+    t.match(lines[0], { level: 30, msg: 'request', statusCode: status, callerId: 'kiosk', audit: { caller: 'kiosk', auth: 'apiKey', route: url, ...audit } }, id);
+    t.notOk(JSON.stringify(lines[0]).includes('007eJ'), `${id}: never the token`);
+  }
+  // Refused credentials are no mint decision: the request line carries no audit record.
+  await send('no-key', route, { channelName: 'lobby', uid: 7 }, {});
+  const refused = linesSince(from).filter((l) => l.requestId === 'no-key' && l.msg === 'request');
+  t.equal(refused.length, 1);
+  t.match(refused[0], { statusCode: 401 });
+  t.notOk('audit' in (refused[0] as Line), 'no audit record without a caller');
+});

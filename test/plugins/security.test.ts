@@ -1,7 +1,7 @@
 import t from 'tap';
 import { BODY_LIMIT, REQUEST_TIMEOUT_MS, serverOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { API_CSP, DOCS_CSP } from '../../src/plugins/security.js';
+import { API_CSP, DOCS_CSP, HELMET_OPTIONS, helmetHeaders } from '../../src/plugins/security.js';
 import { baseEnv, build, logLines } from '../helper.js';
 
 t.test('security headers on API responses', async (t) => {
@@ -17,6 +17,45 @@ t.test('security headers on API responses', async (t) => {
     t.equal(res.headers['referrer-policy'], 'no-referrer');
     t.match(res.headers['strict-transport-security'], /^max-age=/);
     t.notOk('x-powered-by' in res.headers, 'no x-powered-by');
+  }
+});
+
+/** Every header helmet 8 sets with our options (CSP aside): the full set, pinned. */
+const HELMET_SET = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'cross-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
+t.test('the headers computed once are exactly those of helmet with our options', async (t) => {
+  t.same(helmetHeaders(HELMET_OPTIONS), HELMET_SET);
+  t.notOk('content-security-policy' in helmetHeaders(HELMET_OPTIONS), 'CSP is set per path, not by helmet');
+});
+
+t.test('every response carries the whole set: tokens, errors before and after the handler, 404s, docs', async (t) => {
+  const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS: 'k:0123456789abcdef0123' });
+  const key = { 'x-api-key': '0123456789abcdef0123' };
+  const cases = [
+    [await app.inject({ method: 'POST', url: '/v1/tokens/rtm', headers: key, payload: { userId: 'alice' } }), 200, API_CSP, true],
+    [await app.inject({ method: 'POST', url: '/v1/tokens/rtm', payload: { userId: 'alice' } }), 401, API_CSP, true],
+    [await app.inject({ method: 'POST', url: '/v1/tokens/rtm', headers: key, payload: { userId: '' } }), 400, API_CSP, true],
+    [await app.inject({ method: 'GET', url: '/nowhere' }), 404, API_CSP, false],
+    [await app.inject({ method: 'GET', url: '/docs?x=1' }), 200, DOCS_CSP, false],
+  ] as const;
+  for (const [res, status, csp, noStore] of cases) {
+    t.equal(res.statusCode, status);
+    t.match(res.headers, HELMET_SET, `${status}: helmet's headers`);
+    t.equal(res.headers['content-security-policy'], csp);
+    t.equal(res.headers['cache-control'] === 'private, no-cache, no-store, must-revalidate', noStore, `${status}: no-store only on minting routes`);
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/);
   }
 });
 

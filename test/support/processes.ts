@@ -38,11 +38,14 @@ export interface StartOptions {
   entry?: 'source' | 'dist';
   /** Wait for "Server listening" (default true). */
   waitListening?: boolean;
+  /** Extra node flags, before the entry (e.g. --import of a fixture). */
+  nodeArgs?: string[];
 }
 
 export function startServer(opts: StartOptions): Promise<ServerProcess> {
   const dist = opts.entry === 'dist';
-  const args = dist ? [SERVER_DIST] : [...process.execArgv, SERVER_SOURCE];
+  const extra = opts.nodeArgs ?? [];
+  const args = dist ? [...extra, SERVER_DIST] : [...process.execArgv, ...extra, SERVER_SOURCE];
   // Only what the server needs, plus, for src/, what the TypeScript and coverage loaders read.
   const loaders = (k: string) => k.startsWith('_TAPJS_') || k.startsWith('NODE_') || k.startsWith('TS_NODE_');
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k === 'PATH' || (!dist && loaders(k))));
