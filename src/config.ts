@@ -333,6 +333,12 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
 
   const port = wholeIn('PORT', env, e.PORT, 0, 65_535);
   const tokenTtlMax = wholeIn('TOKEN_TTL_MAX', env, e.TOKEN_TTL_MAX, 1, AGORA_TTL_CAP);
+  // An unset TOKEN_TTL_DEFAULT is its default (3600), which a lower TOKEN_TTL_MAX can be below: that is not "missing".
+  if (env.TOKEN_TTL_DEFAULT === undefined && Number(e.TOKEN_TTL_DEFAULT) > tokenTtlMax) {
+    throw new ConfigError(
+      `TOKEN_TTL_DEFAULT is invalid: its default, ${e.TOKEN_TTL_DEFAULT} seconds, is above TOKEN_TTL_MAX (${tokenTtlMax}); set TOKEN_TTL_DEFAULT to at most ${tokenTtlMax}`,
+    );
+  }
   const tokenTtlDefault = wholeIn('TOKEN_TTL_DEFAULT', env, e.TOKEN_TTL_DEFAULT, 1, tokenTtlMax);
 
   let corsOrigins: true | string[] = true;
