@@ -142,10 +142,13 @@
 
     row('Version', r.version);
     row('App ID', `${r.appId}${r.appIdMatches === undefined ? '' : r.appIdMatches ? " — this server's" : ' — NOT this server\'s'}`);
-    if (r.issuedAt) row('Issued', when(r.issuedAt, r.issuedAtUnix));
+    row('Issued', r.issuedAt ? when(r.issuedAt, r.issuedAtUnix) : 'not recorded (a 006 token carries no issue time)');
     const expires = el('span');
     expires.append(`${when(r.expiresAt, r.expiresAtUnix)} — `, countdown(r.expiresInSeconds));
     row('Expires', expires);
+    if (r.messageExpiresAt) {
+      row('Message ts', `${when(r.messageExpiresAt, r.messageExpiresAtUnix)} — the signature's own limit, not the privileges' (Agora's libraries: mint time + 24 h)`);
+    }
     row('Salt', String(r.salt));
     row('Signature', { valid: "valid (signed with this server's certificate)", invalid: 'INVALID for this server', unchecked: 'not checked' }[/** @type {'valid'|'invalid'|'unchecked'} */ (r.signature)]);
 
@@ -180,7 +183,10 @@
     const identity = identityInput.value.trim();
     if (identity !== '') {
       if (identityKind.value === 'uid') {
-        if (!/^[0-9]{1,10}$/.test(identity)) return say('The uid must be a whole number from 0 to 4294967295; choose "a user account" for anything else.', true);
+        // Canonical decimal only, as the API's rules: "042" is no uid (it could only be the user account "042").
+        if (!/^(0|[1-9][0-9]{0,9})$/.test(identity) || Number(identity) > 4294967295) {
+          return say('The uid must be a whole number from 0 to 4294967295, without leading zeros; choose "a user account" for anything else.', true);
+        }
         body.uid = Number(identity);
       } else {
         body.userAccount = identity;

@@ -5,7 +5,7 @@ import { HttpError } from '../../plugins/errors.js';
 import { ref } from '../../schemas/common.js';
 import { InspectTokenRequestSchema, InspectTokenResponseSchema } from '../../schemas/inspect.js';
 import { TokenInputError } from '../../tokens/rules.js';
-import { mintSecurity, tokenErrorResponses } from '../responses.js';
+import { inspectErrorResponses, mintSecurity } from '../responses.js';
 
 /**
  * POST /v1/tokens/inspect. A token that decodes is a 200 whatever is wrong with it
@@ -32,7 +32,7 @@ export default async function v1InspectRoutes(fastify: FastifyInstance) {
           'which every caller has unless its services list leaves it out (then 403 SERVICE_NOT_ALLOWED).',
         body: ref(InspectTokenRequestSchema),
         security: mintSecurity,
-        response: { 200: ref(InspectTokenResponseSchema), ...tokenErrorResponses },
+        response: { 200: ref(InspectTokenResponseSchema), ...inspectErrorResponses },
       },
     },
     async (request) => {
