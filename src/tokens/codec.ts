@@ -83,7 +83,7 @@ export const MAX_INFLATED_BYTES = 16 * 1024;
  * types and 2 access types; the cap leaves room for ones it adds, while bounding
  * what the inspector reports for a token (each entry becomes ~150 bytes of answer).
  */
-export const MAX_ENTRIES = 16;
+export const MAX_ENTRIES = 8;
 /** HMAC-SHA256, the only signature either format uses. */
 export const SIGNATURE_BYTES = 32;
 
