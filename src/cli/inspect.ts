@@ -63,7 +63,8 @@ export function runInspect(args: string[], env: Record<string, string | undefine
     if (o['channel-name'] !== undefined) checkChannelName(o['channel-name'], '--channel-name');
     if (o['user-account'] !== undefined) checkUserAccount(o['user-account'], '--user-account');
   } catch (err) {
-    throw new UsageError((err as TokenInputError).message, 'inspect');
+    const { field, message } = err as TokenInputError;
+    throw new UsageError(field === '--uid' ? `${message}, in plain decimal (no leading zeros)` : message, 'inspect');
   }
   // Never echo these values: one of them may be a certificate.
   if (o.certificate !== undefined && !HEX32.test(o.certificate)) throw new UsageError('--certificate must be 32 hexadecimal characters', 'inspect');
