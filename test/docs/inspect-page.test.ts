@@ -49,6 +49,8 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   const consoleLines: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (m) => consoleLines.push(m.text()));
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
 
   const response = await page.goto(`${baseUrl}/inspect`);
   t.equal(response?.headers()['content-security-policy'], PAGE_CSP, 'the page is served under its strict CSP');
@@ -118,10 +120,28 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   await page.locator('#status').evaluate((e) => (e.textContent = ''));
   await page.locator('button[type=submit]').click();
   t.match(await page.locator('#status').innerText(), /uid must be a whole number/, 'a non-numeric uid is caught before sending');
+  await page.locator('#identity').fill('042');
+  await page.locator('#status').evaluate((e) => (e.textContent = ''));
+  await page.locator('button[type=submit]').click();
+  t.match(await page.locator('#status').innerText(), /without leading zeros/, '"042" is no uid: refused, not sent as 42');
+
+  // 006: the expiry is the privileges' (what Agora checks); the message ts is shown apart, the issue time as unknown.
+  const v006 = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }).rtc({ channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 600, version: '006' });
+  await page.locator('#token').fill(v006.token);
+  await page.locator('#identity').fill('1234');
+  await inspect();
+  await page.locator('#verdict.ok').waitFor();
+  const summary006 = await page.locator('#summary').innerText();
+  t.match(summary006, /Issued\s+not recorded \(a 006 token carries no issue time\)/);
+  t.match(summary006, new RegExp(`Expires\\s+${new Date(v006.expiresAt * 1000).toISOString()}`), 'the expiry the mint response gave');
+  t.match(summary006, /Message ts\s+\S+ \(unix \d+\) — the signature's own limit/);
 
   const stored = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
   t.same(stored, { local: 0, session: 0, cookie: '' }, 'nothing stored in the page');
   t.same(await context.cookies(), [], 'no cookie in the browser');
   t.same(consoleLines.filter((l) => /Content Security Policy|Trusted Type/i.test(l)), [], 'no CSP violation');
   t.same(pageErrors, [], 'no script errors');
+  t.notOk(requested.includes('/favicon.ico'), 'no /favicon.ico request (the page names its icon)');
+  t.ok(requested.includes('/inspect/icon.svg'), 'its own icon, allowed by the CSP');
+  t.same(consoleLines.filter((l) => /status of 404/.test(l)), [], 'no 404 in the console (the 401 and 400 above are the API answering)');
 });
