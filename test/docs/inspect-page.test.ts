@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import t from 'tap';
 import { PAGE_CSP } from '../../src/plugins/security.js';
@@ -135,6 +136,19 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   t.match(summary006, /Issued\s+not recorded \(a 006 token carries no issue time\)/);
   t.match(summary006, new RegExp(`Expires\\s+${new Date(v006.expiresAt * 1000).toISOString()}`), 'the expiry the mint response gave');
   t.match(summary006, /Message ts\s+\S+ \(unix \d+\) — the signature's own limit/);
+
+  // A name Agora refuses, holding a bidi override: a problem, and shown escaped (it cannot reorder the page).
+  const lib = createRequire(import.meta.url)('agora-token/src/AccessToken2.js');
+  const hostile = new lib.AccessToken2(APP_ID, APP_CERTIFICATE, nowUnix(), 600);
+  const rtc = new lib.ServiceRtc('c\u202e<script>', 0);
+  rtc.add_privilege(1, 600);
+  hostile.add_service(rtc);
+  await page.locator('#token').fill(hostile.build());
+  await page.locator('#channelName').fill('');
+  await page.locator('#identity').fill('');
+  await inspect();
+  await page.locator('#problems li[data-code=NAME_NOT_ALLOWED]').waitFor();
+  t.match(await page.locator('.service[data-service=rtc] p').innerText(), 'channel "c\\u202e<script>"', 'the name is shown with the override escaped');
 
   const stored = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
   t.same(stored, { local: 0, session: 0, cookie: '' }, 'nothing stored in the page');
