@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import t from 'tap';
+import { inWords } from '../src/cli/mint.js';
 import { decode006, decode007, verify006, verify007 } from '../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from './helper.js';
 import { ROOT } from './tools.js';
@@ -281,7 +282,7 @@ t.test('inspect: every kind of identity, and an expired token', async (t) => {
 
 t.test('names from a token cannot drive the terminal: control, bidi and format characters are escaped', async (t) => {
   const lib = createRequire(import.meta.url)('agora-token/src/AccessToken2.js');
-  const evil = 'evil\x1b[2J\x1b]0;PWNED\x07\u202e\u2028x\r\nsignature   valid FAKE';
+  const evil = 'evil\x1b[2J\x1b]0;PWNED\x07\u202e\u2028\u{e0041}x\r\nsignature   valid FAKE';
   const token = new lib.AccessToken2(APP_ID, APP_CERTIFICATE, nowUnix(), 600);
   const rtc = new lib.ServiceRtc(evil, 42);
   rtc.add_privilege(1, 600);
@@ -291,9 +292,9 @@ t.test('names from a token cannot drive the terminal: control, bidi and format c
   t.equal(readable.code, 1, 'a name Agora refuses: problems');
   t.notMatch(readable.stdout, /[\x00-\x09\x0b-\x1f\x7f\u202e\u2028]/, 'no control, bidi or separator character is printed raw');
   t.notMatch(readable.stdout, /^\s*signature +valid FAKE/m, 'no forged line');
-  t.match(readable.stdout, 'channel "evil\\x1b[2J\\x1b]0;PWNED\\x07\\u202e\\u2028x\\r\\nsignature   valid FAKE"', 'the name is shown, escaped');
+  t.match(readable.stdout, 'channel "evil\\x1b[2J\\x1b]0;PWNED\\x07\\u202e\\u2028\\u{e0041}x\\r\\nsignature   valid FAKE"', 'the name is shown, escaped');
   t.match(readable.stdout, /error +NAME_NOT_ALLOWED: The rtc service's channel name "evil\\u001b\[2J/);
-  t.notMatch(asJson.stdout, /[\u202e\u2028]/, 'JSON: bidi and separators escaped too');
+  t.notMatch(asJson.stdout, /[\u202e\u2028\u{e0041}]/u, 'JSON: bidi, separators and tag characters escaped too');
   t.equal(JSON.parse(asJson.stdout).services[0].channelName, evil, 'and still the same JSON');
   const unknown = await run(['mint', 'rt\x1b[2Jc']);
   t.match(unknown.stderr, /unknown token type "rt\\x1b\[2Jc"/, 'usage errors escape what was typed');
@@ -319,6 +320,8 @@ t.test('mint reads only credentials and lifetimes; options are strict and errors
     [['mint', 'rtc', '--channel-name', 'room', '--uid', '1', '--privileges', '{"__proto__":{"joinChannel":60}}'], /--privileges must not contain the key "__proto__"/],
     [['mint', 'rtm', '--user-id', 'bob', '--permissions', '{"messageChannels":{"read":["a","a"]}}'], /--permissions.messageChannels.read must not list the same value twice \(items 0 and 1 are the same\)/],
     [['mint', 'rtm', '--user-id', ' bob'], /--user-id may hold only .* and must not start with a space/],
+    [['mint', 'chat', '--user-id', 'bob@x'], /--user-id may hold only letters, digits, _, - and \. \(an Agora Chat user id\)/],
+    [['mint', 'rtm', '--user-id', 'bob', '--permissions', '{"messageChannels":{"read":null,"constructor":[]}}'], /--permissions must not contain the key "constructor"/],
     [['inspect', 'x', '--uid', '042'], /inspect: --uid must be an integer from 0 to 4294967295, in plain decimal/],
     [['inspect', 'x', '--uid', '4', '--uid', '5'], /option '--uid' is given more than once/],
     [['inspect', 'x', '--user-account', 'é'], /--user-account contains characters Agora does not allow in a user account/],
@@ -330,6 +333,10 @@ t.test('mint reads only credentials and lifetimes; options are strict and errors
     t.match(r.stderr, cases[n]![1]);
     t.notMatch(r.stderr, /must match pattern|##|Body is not valid JSON|ambiguous/, 'no regex, Ajv or HTTP wording');
   });
+});
+
+t.test('a pattern the CLI has no words for is still said without its regex', async (t) => {
+  t.equal(inWords('body/x must match pattern "^q$"'), 'body/x contains characters that are not allowed');
 });
 
 t.test('inspect 006: the expiry is the privileges\', with the message ts shown apart', async (t) => {

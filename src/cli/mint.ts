@@ -16,7 +16,6 @@ import {
   AGORA_TTL_CAP,
   CHANNEL_NAME_PATTERN,
   CHAT_USER_ID_PATTERN,
-  HEX32_PATTERN,
   RTM_USER_ID_PATTERN,
 } from '../tokens/rules.js';
 import { BIN, EXIT, UsageError, kebab, optionLines, parseCommandLine, visible, visibleJson } from './usage.js';
@@ -193,7 +192,6 @@ const PATTERN_WORDS: Record<string, string> = {
   [CHANNEL_NAME_PATTERN]: 'may hold only letters, digits, spaces and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ , (Agora\'s character set)',
   [RTM_USER_ID_PATTERN]: 'may hold only letters, digits, spaces and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ , and must not start with a space (Agora\'s character set)',
   [CHAT_USER_ID_PATTERN]: 'may hold only letters, digits, _, - and . (an Agora Chat user id)',
-  [HEX32_PATTERN]: 'must be 32 hexadecimal characters',
 };
 
 /** Ajv's wording (raw regexes, "items ## 1 and 0 are identical") in words, for people at a terminal. */
