@@ -63,7 +63,6 @@ export const tokenErrorResponses = {
 
 /** POST /v1/tokens/inspect: its 400 is mostly text that is no token, its 403 a caller without the inspect grant. */
 export const inspectErrorResponses = {
-  ...tokenErrorResponses,
   400: error('Text that is not an Agora token (`code: INVALID_TOKEN`, `field: token`), or a bad `channelName`, `uid` or `userAccount` (`VALIDATION_ERROR`)', {
     statusCode: 400,
     code: 'INVALID_TOKEN',
@@ -108,6 +107,5 @@ export function withRuleExample<T extends object>(responses: T, names: FieldName
   };
 }
 
-export { mintSecurity } from '../schemas/security.js';
 
 export { error as errorResponse };
