@@ -10,7 +10,14 @@
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { runInspect } from './cli/inspect.js';
 import { runMint } from './cli/mint.js';
-import { BIN, EXIT, UsageError } from './cli/usage.js';
+import { BIN, EXIT, UsageError, visible } from './cli/usage.js';
+
+/**
+ * What `mint` reads of the environment: the credentials and the lifetime settings. The server's own settings
+ * (PORT, CORS_ORIGINS, AUTH_MODE, JWT_*, …) mean nothing to a command that never listens, so a bad one must not
+ * stop it: they are left out, and the app it builds gets their defaults.
+ */
+const MINT_VARIABLES = ['APP_ID', 'APP_CERTIFICATE', 'APP_CERTIFICATE_FILE', 'TOKEN_TTL_DEFAULT', 'TOKEN_TTL_MAX'];
 
 const HELP = `Usage: ${BIN} <command> [options]
 
@@ -28,8 +35,9 @@ async function main(argv: string[]): Promise<number> {
     loadDotEnv();
     switch (command) {
       case 'mint': {
-        const out = await runMint(rest, () => loadConfig(process.env));
-        process.stdout.write(`${out.stdout}\n`);
+        const out = await runMint(rest, () => loadConfig(Object.fromEntries(MINT_VARIABLES.map((name) => [name, process.env[name]]))));
+        if (out.stderr) process.stderr.write(`${out.stderr}\n`);
+        if (out.stdout) process.stdout.write(`${out.stdout}\n`);
         return out.code;
       }
       case 'inspect': {
@@ -48,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`${BIN}${err.command ? ` ${err.command}` : ''}: ${err.message}\nRun \`${BIN}${err.command ? ` ${err.command}` : ''} --help\` for usage.\n`);
+      // The message may quote what was typed (an unknown type, a name from a token): escaped like all output.
+      process.stderr.write(`${BIN}${err.command ? ` ${err.command}` : ''}: ${visible(err.message)}\nRun \`${BIN}${err.command ? ` ${err.command}` : ''} --help\` for usage.\n`);
       return EXIT.usage;
     }
     // ConfigError is the only other error expected; anything else is a bug: node prints it and exits 1.

@@ -112,6 +112,12 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   const e = parseEnv(EnvSchema, env);
   if (e.APP_CERTIFICATE === undefined) fail('APP_CERTIFICATE', env);
   // The rules between variables; each variable's own are its declaration.
+  // An unset TOKEN_TTL_DEFAULT is its default (3600), which a lower TOKEN_TTL_MAX can be below: that is not "missing".
+  if (env.TOKEN_TTL_DEFAULT === undefined && e.TOKEN_TTL_DEFAULT > e.TOKEN_TTL_MAX) {
+    throw new ConfigError(
+      `TOKEN_TTL_DEFAULT is invalid: its default, ${e.TOKEN_TTL_DEFAULT} seconds, is above TOKEN_TTL_MAX (${e.TOKEN_TTL_MAX}); set TOKEN_TTL_DEFAULT to at most ${e.TOKEN_TTL_MAX}`,
+    );
+  }
   if (e.TOKEN_TTL_DEFAULT > e.TOKEN_TTL_MAX) fail('TOKEN_TTL_DEFAULT', env);
   if (e.METRICS_PORT === e.PORT) fail('METRICS_PORT', env);
 

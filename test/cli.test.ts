@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import t from 'tap';
+import { inWords } from '../src/cli/mint.js';
 import { decode006, decode007, verify006, verify007 } from '../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from './helper.js';
 import { ROOT } from './tools.js';
@@ -156,7 +157,7 @@ t.test('mint: the token family — every token the API mints — decoded and ver
 
 t.test('mint: the API rules, with option names, exit 2', async (t) => {
   const cases: [string[], RegExp][] = [
-    [['--channel-name', 'a/b', '--uid', '1'], /^agora-token-server mint rtc: --channel-name must match pattern/],
+    [['--channel-name', 'a/b', '--uid', '1'], /^agora-token-server mint rtc: --channel-name may hold only letters, digits, spaces and ! # \$/],
     [['--channel-name', 'a', '--uid', '1', '--user-account', 'b'], /--uid or --user-account: give exactly one of the two/],
     [['--channel-name', 'a', '--uid', '0x10'], /--uid must be a whole number/],
     [['--channel-name', 'a', '--uid', '4294967296'], /--uid must be <= 4294967295/],
@@ -234,7 +235,7 @@ t.test('inspect: readable and JSON, exit 0 valid / 1 problems / 2 usage', async 
     [[], /give the token to inspect/],
     [[token, token], /give exactly one token/],
     [[token, '--uid', '1', '--user-account', 'a'], /give --uid or --user-account, not both/],
-    [[token, '--uid=-1'], /--uid must be a whole number from 0 to 4294967295/],
+    [[token, '--uid=-1'], /--uid must be an integer from 0 to 4294967295, in plain decimal/],
     [[token, '--certificate', 'secret-but-malformed'], /--certificate must be 32 hexadecimal characters/],
     [[token, '--app-id', 'nope'], /--app-id must be 32 hexadecimal characters/],
     [[token, '--verbose'], /Unknown option '--verbose'/],
@@ -276,7 +277,77 @@ t.test('inspect: every kind of identity, and an expired token', async (t) => {
   t.match(expired.stdout, /rtm2 \(8\) +user id "bob", read messageChannels: lobby, news/);
   t.match(expired.stdout, /error +TOKEN_EXPIRED/);
   t.match(v006, { code: 0, stdout: /version +006[\s\S]*rtc \(1\) +channel CRC \d+, uid CRC \d+/ });
-  t.notMatch(v006.stdout, /issued/, '006 carries no issue time');
+  t.match(v006.stdout, /issued +not recorded/, '006 carries no issue time: said so');
+});
+
+t.test('names from a token cannot drive the terminal: control, bidi and format characters are escaped', async (t) => {
+  const lib = createRequire(import.meta.url)('agora-token/src/AccessToken2.js');
+  const evil = 'evil\x1b[2J\x1b]0;PWNED\x07\u202e\u2028\u{e0041}x\r\nsignature   valid FAKE';
+  const token = new lib.AccessToken2(APP_ID, APP_CERTIFICATE, nowUnix(), 600);
+  const rtc = new lib.ServiceRtc(evil, 42);
+  rtc.add_privilege(1, 600);
+  token.add_service(rtc);
+  const text = token.build() as string;
+  const [readable, asJson] = await Promise.all([run(['inspect', text, '--channel-name', 'room']), run(['inspect', text, '--json'])]);
+  t.equal(readable.code, 1, 'a name Agora refuses: problems');
+  t.notMatch(readable.stdout, /[\x00-\x09\x0b-\x1f\x7f\u202e\u2028]/, 'no control, bidi or separator character is printed raw');
+  t.notMatch(readable.stdout, /^\s*signature +valid FAKE/m, 'no forged line');
+  t.match(readable.stdout, 'channel "evil\\x1b[2J\\x1b]0;PWNED\\x07\\u202e\\u2028\\u{e0041}x\\r\\nsignature   valid FAKE"', 'the name is shown, escaped');
+  t.match(readable.stdout, /error +NAME_NOT_ALLOWED: The rtc service's channel name "evil\\u001b\[2J/);
+  t.notMatch(asJson.stdout, /[\u202e\u2028\u{e0041}]/u, 'JSON: bidi, separators and tag characters escaped too');
+  t.equal(JSON.parse(asJson.stdout).services[0].channelName, evil, 'and still the same JSON');
+  const unknown = await run(['mint', 'rt\x1b[2Jc']);
+  t.match(unknown.stderr, /unknown token type "rt\\x1b\[2Jc"/, 'usage errors escape what was typed');
+});
+
+t.test('mint reads only credentials and lifetimes; options are strict and errors said in words', async (t) => {
+  const serverOnly = { ...creds, PORT: 'abc', CORS_ORIGINS: 'bad', JWT_SECRET: 'x', AUTH_MODE: 'apiKey' };
+  const [minted, lowMax, none] = await Promise.all([
+    run(['mint', 'rtc', '--channel-name', 'room', '--uid', '1', '--json'], serverOnly),
+    run(['mint', 'rtc', '--channel-name', 'room', '--uid', '1'], { ...creds, TOKEN_TTL_MAX: '60' }),
+    run(['mint']),
+  ]);
+  t.equal(minted.code, 0, `server-only settings do not stop mint: ${minted.stderr}`);
+  t.ok(verify007(decode007(json(minted).token), APP_CERTIFICATE));
+  t.match(lowMax, { code: 1, stderr: /TOKEN_TTL_DEFAULT is invalid: its default, 3600 seconds, is above TOKEN_TTL_MAX \(60\)/ });
+  t.match(none, { code: 2, stdout: '', stderr: /^Usage: agora-token-server mint <type>/ }, 'mint with no type: usage, on stderr');
+
+  const cases: [string[], RegExp][] = [
+    [['mint', 'rtc', '--channel-name', 'room', '--uid', '01'], /mint rtc: --uid must be a whole number in plain decimal \(no leading zeros\)/],
+    [['mint', 'rtc', '--channel-name', 'room', '--uid', '4', '--uid', '5'], /option '--uid' is given more than once/],
+    [['mint', 'rtc', '--channel-name', 'room', '--uid', '-1'], /option '--uid' needs a value, and the argument after it starts with '-'.*--uid=VALUE/],
+    [['mint', 'rtc', '--channel-name', '--uid', '1'], /option '--channel-name' needs a value/],
+    [['mint', 'rtc', '--channel-name', 'room', '--uid', '1', '--privileges', '{"__proto__":{"joinChannel":60}}'], /--privileges must not contain the key "__proto__"/],
+    [['mint', 'rtm', '--user-id', 'bob', '--permissions', '{"messageChannels":{"read":["a","a"]}}'], /--permissions.messageChannels.read must not list the same value twice \(items 0 and 1 are the same\)/],
+    [['mint', 'rtm', '--user-id', ' bob'], /--user-id may hold only .* and must not start with a space/],
+    [['mint', 'chat', '--user-id', 'bob@x'], /--user-id may hold only letters, digits, _, - and \. \(an Agora Chat user id\)/],
+    [['mint', 'rtm', '--user-id', 'bob', '--permissions', '{"messageChannels":{"read":null,"constructor":[]}}'], /--permissions must not contain the key "constructor"/],
+    [['inspect', 'x', '--uid', '042'], /inspect: --uid must be an integer from 0 to 4294967295, in plain decimal/],
+    [['inspect', 'x', '--uid', '4', '--uid', '5'], /option '--uid' is given more than once/],
+    [['inspect', 'x', '--user-account', 'é'], /--user-account contains characters Agora does not allow in a user account/],
+    [['inspect', 'x', '--channel-name', 'a/b'], /--channel-name contains characters Agora does not allow in a channel name/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => run(args)));
+  runs.forEach((r, n) => {
+    t.equal(r.code, 2, cases[n]![0].join(' '));
+    t.match(r.stderr, cases[n]![1]);
+    t.notMatch(r.stderr, /must match pattern|##|Body is not valid JSON|ambiguous/, 'no regex, Ajv or HTTP wording');
+  });
+});
+
+t.test('a pattern the CLI has no words for is still said without its regex', async (t) => {
+  t.equal(inWords('body/x must match pattern "^q$"'), 'body/x contains characters that are not allowed');
+});
+
+t.test('inspect 006: the expiry is the privileges\', with the message ts shown apart', async (t) => {
+  const minted = json(await run(['mint', 'rtc', '--channel-name', 'room', '--uid', '42', '--version', '006', '--expire-seconds', '600', '--json']));
+  const r = await run(['inspect', minted.token, '--channel-name', 'room', '--uid', '42']);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /issued +not recorded \(a 006 token carries no issue time\)/);
+  t.match(r.stdout, /expires +\S+ \(unix (\d+)\), in (9|10) min/);
+  t.match(r.stdout, /message ts +\S+ \(unix \d+\): the signature's own limit/);
+  const shown = Number(/expires +\S+ \(unix (\d+)\)/.exec(r.stdout)?.[1]);
+  t.equal(shown, minted.expiresAtUnix, 'the expiry the mint response gave');
 });
 
 t.test('npx agora-token-server runs the built CLI from a clone', async (t) => {

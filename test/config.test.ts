@@ -43,6 +43,8 @@ t.test('each bad variable gives one line naming it, never its value', async (t) 
     [{ ...good, TOKEN_TTL_MAX: '0' }, /^TOKEN_TTL_MAX is invalid/],
     [{ ...good, TOKEN_TTL_DEFAULT: '7200', TOKEN_TTL_MAX: '3600' }, /^TOKEN_TTL_DEFAULT is invalid/],
     [{ ...good, TOKEN_TTL_DEFAULT: '0' }, /^TOKEN_TTL_DEFAULT is invalid/],
+    // Unset, the default (3600) is above a low maximum: that is what the message says, not "missing".
+    [{ APP_ID, APP_CERTIFICATE, TOKEN_TTL_MAX: '60' }, /^TOKEN_TTL_DEFAULT is invalid: its default, 3600 seconds, is above TOKEN_TTL_MAX \(60\); set TOKEN_TTL_DEFAULT to at most 60$/],
     [{ ...good, CORS_ORIGINS: 'not a url' }, /^CORS_ORIGINS is invalid/],
     [{ ...good, CORS_ORIGINS: ',' }, /^CORS_ORIGINS is invalid/],
   ];

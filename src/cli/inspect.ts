@@ -4,11 +4,10 @@
  * else APP_CERTIFICATE / APP_ID from the environment or .env). The certificate is
  * only ever handed to the verifier: no output line holds it.
  */
-import { parseArgs } from 'node:util';
 import { loadCredentials } from '../config.js';
 import { duration, inspectToken, type Expectation, type Inspection } from '../tokens/inspect.js';
-import { HEX32_PATTERN, UID_MAX } from '../tokens/rules.js';
-import { BIN, EXIT, UsageError, optionLines, parseArgsMessage } from './usage.js';
+import { HEX32_PATTERN, TokenInputError, checkChannelName, checkUserAccount, parseUid } from '../tokens/rules.js';
+import { BIN, EXIT, UsageError, optionLines, parseCommandLine, visible, visibleJson } from './usage.js';
 
 export const INSPECT_HELP = `Usage: ${BIN} inspect <token> [options]
 
@@ -38,12 +37,10 @@ export interface InspectOutcome {
 }
 
 export function runInspect(args: string[], env: Record<string, string | undefined>, now: number): InspectOutcome {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values: o, positionals } = parseCommandLine(
+    {
       args,
       allowPositionals: true,
-      strict: true,
       options: {
         'channel-name': { type: 'string' },
         uid: { type: 'string' },
@@ -53,16 +50,21 @@ export function runInspect(args: string[], env: Record<string, string | undefine
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (err) {
-    throw new UsageError(parseArgsMessage(err as Error), 'inspect');
-  }
-  const { values: o, positionals } = parsed;
+    },
+    'inspect',
+  );
   if (o.help) return { code: EXIT.ok, stdout: INSPECT_HELP };
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the token to inspect' : 'give exactly one token', 'inspect');
   if (o.uid !== undefined && o['user-account'] !== undefined) throw new UsageError('give --uid or --user-account, not both', 'inspect');
-  if (o.uid !== undefined && !(/^[0-9]{1,10}$/.test(o.uid) && Number(o.uid) <= UID_MAX)) {
-    throw new UsageError(`--uid must be a whole number from 0 to ${UID_MAX}`, 'inspect');
+  let uid: number | undefined;
+  try {
+    // The API's rules, naming the options: canonical decimal uids only ("042" is no uid), Agora's character set.
+    if (o.uid !== undefined) uid = parseUid(o.uid, '--uid');
+    if (o['channel-name'] !== undefined) checkChannelName(o['channel-name'], '--channel-name');
+    if (o['user-account'] !== undefined) checkUserAccount(o['user-account'], '--user-account');
+  } catch (err) {
+    const { field, message } = err as TokenInputError;
+    throw new UsageError(field === '--uid' ? `${message}, in plain decimal (no leading zeros)` : message, 'inspect');
   }
   // Never echo these values: one of them may be a certificate.
   if (o.certificate !== undefined && !HEX32.test(o.certificate)) throw new UsageError('--certificate must be 32 hexadecimal characters', 'inspect');
@@ -73,18 +75,18 @@ export function runInspect(args: string[], env: Record<string, string | undefine
   const appId = o['app-id'] ?? fromEnv.appId;
   const expect: Expectation = {
     channelName: o['channel-name'],
-    uid: o.uid === undefined ? undefined : Number(o.uid),
+    uid,
     userAccount: o['user-account'],
   };
   const result = inspectToken(positionals[0] as string, { now, appId, appCertificate, expect });
   if (!result.ok) {
     const stdout = o.json
-      ? JSON.stringify({ error: result.error }, null, 2)
+      ? visibleJson({ error: result.error })
       : `Not an Agora token (${result.error.code}): ${result.error.message}.`;
     return { code: EXIT.problems, stdout };
   }
   const i = result.inspection;
-  return { code: i.valid ? EXIT.ok : EXIT.problems, stdout: o.json ? JSON.stringify(i, null, 2) : readable(i, appCertificate !== undefined) };
+  return { code: i.valid ? EXIT.ok : EXIT.problems, stdout: o.json ? visibleJson(i) : readable(i, appCertificate !== undefined) };
 }
 
 const left = (seconds: number) => (seconds > 0 ? `in ${duration(seconds)}` : `expired ${duration(seconds)} ago`);
@@ -101,8 +103,12 @@ function readable(i: Inspection, verified: boolean): string {
     `  App ID      ${i.appId}${i.appIdMatches === undefined ? '' : i.appIdMatches ? ' (matches APP_ID)' : ' (NOT the App ID given)'}`,
   ];
   if (i.issuedAt) lines.push(`  issued      ${i.issuedAt} (unix ${i.issuedAtUnix})`);
+  else lines.push('  issued      not recorded (a 006 token carries no issue time)');
+  lines.push(`  expires     ${i.expiresAt} (unix ${i.expiresAtUnix}), ${left(i.expiresInSeconds)}`);
+  if (i.messageExpiresAt) {
+    lines.push(`  message ts  ${i.messageExpiresAt} (unix ${i.messageExpiresAtUnix}): the signature's own limit, not the privileges'`);
+  }
   lines.push(
-    `  expires     ${i.expiresAt} (unix ${i.expiresAtUnix}), ${left(i.expiresInSeconds)}`,
     `  salt        ${i.salt}`,
     `  signature   ${i.signature === 'unchecked' && !verified ? 'not checked (give --certificate or set APP_CERTIFICATE)' : i.signature}`,
     '',
@@ -127,5 +133,6 @@ function readable(i: Inspection, verified: boolean): string {
   lines.push('', 'Problems');
   if (i.problems.length === 0) lines.push('  none');
   for (const p of i.problems) lines.push(`  ${p.severity.padEnd(8)}${p.code}: ${p.message}`);
-  return lines.join('\n');
+  // Names come from the token, i.e. from anyone: each line is printed with its control characters escaped.
+  return lines.map(visible).join('\n');
 }

@@ -9,12 +9,16 @@
  * descriptions), so a new type is one line here.
  */
 import type { TObject, TSchema } from '@sinclair/typebox';
-import { parseArgs } from 'node:util';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { buildTokenSchemas, type TokenSchemas } from '../schemas/tokens.js';
-import { AGORA_TTL_CAP } from '../tokens/rules.js';
-import { BIN, EXIT, UsageError, kebab, optionLines, parseArgsMessage } from './usage.js';
+import {
+  AGORA_TTL_CAP,
+  CHANNEL_NAME_PATTERN,
+  CHAT_USER_ID_PATTERN,
+  RTM_USER_ID_PATTERN,
+} from '../tokens/rules.js';
+import { BIN, EXIT, UsageError, kebab, optionLines, parseCommandLine, visible, visibleJson } from './usage.js';
 
 interface MintCommand {
   /** The command-line name, also the route: POST /v1/tokens/<type>. */
@@ -89,7 +93,9 @@ export interface MintOutcome {
  */
 export async function runMint(args: string[], loadConfig: () => Config): Promise<MintOutcome> {
   const [type, ...rest] = args;
-  if (type === undefined || type === '-h' || type === '--help') return { code: EXIT.ok, stdout: MINT_HELP };
+  // Like the bare command: no type is a usage error, with the help on stderr.
+  if (type === undefined) return { code: EXIT.usage, stdout: '', stderr: MINT_HELP };
+  if (type === '-h' || type === '--help') return { code: EXIT.ok, stdout: MINT_HELP };
   const command = MINT_COMMANDS.find((c) => c.type === type);
   if (!command) throw new UsageError(`unknown token type "${type}"; one of: ${MINT_COMMANDS.map((c) => c.type).join(', ')}`, 'mint');
   const usage = (message: string) => new UsageError(message, `mint ${type}`);
@@ -97,21 +103,18 @@ export async function runMint(args: string[], loadConfig: () => Config): Promise
   // The schemas' limits only shape parsing and help here: the app built below enforces the configured ones.
   const helpSchemas = buildTokenSchemas({ ttlDefault: 3600, ttlMax: AGORA_TTL_CAP });
   const fields = fieldsOf(command.request(helpSchemas));
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: rest,
-      strict: true,
       allowPositionals: false,
       options: {
         ...Object.fromEntries(fields.map((f) => [f.option, { type: f.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (err) {
-    throw usage(parseArgsMessage(err as Error));
-  }
+    },
+    `mint ${type}`,
+  );
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
     return { code: EXIT.ok, stdout: typeHelp(command, buildTokenSchemas(limitsOr(loadConfig))) };
@@ -131,9 +134,9 @@ export async function runMint(args: string[], loadConfig: () => Config): Promise
     const res = await app.inject({ method: 'POST', url: `/v1/tokens/${type}`, payload: body });
     const answer = res.json() as Record<string, unknown>;
     if (res.statusCode !== 200) {
-      throw usage(asOptions(String(answer.message), fields.map((f) => f.field)));
+      throw usage(asOptions(inWords(String(answer.message)), fields.map((f) => f.field)));
     }
-    return { code: EXIT.ok, stdout: values.json ? JSON.stringify(answer, null, 2) : readable(answer) };
+    return { code: EXIT.ok, stdout: values.json ? visibleJson(answer) : readable(answer) };
   } finally {
     await app.close();
   }
@@ -154,7 +157,8 @@ export function bodyOf(
     const v = values[option];
     if (v === undefined) continue;
     if (kind === 'integer') {
-      if (!/^-?[0-9]+$/.test(v as string)) throw usage(`--${option} must be a whole number`);
+      // Canonical decimal only: "01" or "+1" would otherwise become 1 without a word (the API's uid rule, for every number).
+      if (!/^(0|-?[1-9][0-9]*)$/.test(v as string)) throw usage(`--${option} must be a whole number in plain decimal (no leading zeros)`);
       body[field] = Number(v);
     } else if (kind === 'json') {
       try {
@@ -162,11 +166,39 @@ export function bodyOf(
       } catch {
         throw usage(`--${option} must be JSON`);
       }
+      // The API refuses these keys as prototype poisoning, with a message about HTTP bodies: say it for the option.
+      const key = forbiddenKey(body[field]);
+      if (key) throw usage(`--${option} must not contain the key "${key}" (refused as a prototype-poisoning attempt)`);
     } else {
       body[field] = v;
     }
   }
   return body;
+}
+
+/** A `__proto__` or `constructor` key anywhere in parsed JSON: the API's JSON parser refuses both. */
+function forbiddenKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__' || key === 'constructor') return key;
+    const found = forbiddenKey(inner);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The schemas' patterns, as the rules say them in words. */
+const PATTERN_WORDS: Record<string, string> = {
+  [CHANNEL_NAME_PATTERN]: 'may hold only letters, digits, spaces and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ , (Agora\'s character set)',
+  [RTM_USER_ID_PATTERN]: 'may hold only letters, digits, spaces and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ , and must not start with a space (Agora\'s character set)',
+  [CHAT_USER_ID_PATTERN]: 'may hold only letters, digits, _, - and . (an Agora Chat user id)',
+};
+
+/** Ajv's wording (raw regexes, "items ## 1 and 0 are identical") in words, for people at a terminal. */
+export function inWords(message: string): string {
+  return message
+    .replace(/must match pattern "(.*)"$/, (all, pattern: string) => PATTERN_WORDS[pattern] ?? 'contains characters that are not allowed')
+    .replace(/must NOT have duplicate items \(items ## (\d+) and (\d+) are identical\)/, 'must not list the same value twice (items $2 and $1 are the same)');
 }
 
 /** The API's message with its field names (body/channelName, userAccount) as this command's options. */
@@ -191,5 +223,5 @@ function readable(answer: Record<string, unknown>): string {
   const tokens = entries.filter(([k]) => /token$/i.test(k));
   const rest = entries.filter(([k]) => !/token$/i.test(k));
   const width = Math.max(...entries.map(([k]) => k.length)) + 2;
-  return [...tokens, ...rest].map(([k, v]) => `${`${k}:`.padEnd(width)}${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
+  return [...tokens, ...rest].map(([k, v]) => visible(`${`${k}:`.padEnd(width)}${typeof v === 'string' ? v : JSON.stringify(v)}`)).join('\n');
 }

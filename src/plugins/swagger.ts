@@ -80,8 +80,9 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
       displayOperationId: true,
       displayRequestDuration: true,
       defaultModelsExpandDepth: 0,
-      // Keeps an API key or JWT entered under "Authorize" across reloads.
-      persistAuthorization: true,
+      // Off: persisting writes the API key or JWT entered under "Authorize" to localStorage, where any script on
+      // this origin (the /inspect page promises to store no credential) could read it. It lasts until a reload.
+      persistAuthorization: false,
     },
   });
 

@@ -15,11 +15,13 @@ export interface InspectPageOptions {
 const dir = new URL('../pages/inspect/', import.meta.url);
 
 export default async function inspectPageRoutes(app: FastifyInstance, opts: InspectPageOptions) {
-  const [html, css, js] = await Promise.all(['index.html', 'inspect.css', 'inspect.js'].map((f) => readFile(new URL(f, dir), 'utf8')));
+  const [html, css, js, icon] = await Promise.all(['index.html', 'inspect.css', 'inspect.js', 'icon.svg'].map((f) => readFile(new URL(f, dir), 'utf8')));
   const files = {
     '/inspect': { type: 'text/html; charset=utf-8', body: (html as string).replace('{{AUTH}}', opts.authRequired ? 'required' : 'none') },
     '/inspect/inspect.css': { type: 'text/css; charset=utf-8', body: css as string },
     '/inspect/inspect.js': { type: 'text/javascript; charset=utf-8', body: js as string },
+    // The page names its own icon (the CSP allows images from this origin only): no /favicon.ico request, no 404.
+    '/inspect/icon.svg': { type: 'image/svg+xml', body: icon as string },
   };
   for (const [url, file] of Object.entries(files)) {
     // Not API operations: kept out of the OpenAPI document, like /docs.

@@ -61,6 +61,21 @@ export const tokenErrorResponses = {
   415: error('Content-Type is not application/json', { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Media Type' }),
 };
 
+/** POST /v1/tokens/inspect: its 400 is mostly text that is no token, its 403 a caller without the inspect grant. */
+export const inspectErrorResponses = {
+  400: error('Text that is not an Agora token (`code: INVALID_TOKEN`, `field: token`), or a bad `channelName`, `uid` or `userAccount` (`VALIDATION_ERROR`)', {
+    statusCode: 400,
+    code: 'INVALID_TOKEN',
+    message: 'body/token is not an Agora token: an Agora token starts with 006 or 007 (no spaces or quotes around it)',
+    field: 'token',
+  }),
+  403: error('Authenticated, but this caller may not inspect tokens (its services leave out `inspect`)', {
+    statusCode: 403,
+    code: 'SERVICE_NOT_ALLOWED',
+    message: 'this caller may not inspect tokens (not granted inspect)',
+  }),
+};
+
 /** Error statuses of GET routes whose input is all in the path or query. */
 export const getErrorResponses = mintErrorResponses;
 

@@ -160,7 +160,7 @@ export const InspectedServiceSchema = Type.Object(
     userId: Type.Optional(Type.String({ description: 'RTM, RTM 2 and Chat user id ("" for a Chat app token)', examples: ['alice'] })),
     roomUuid: Type.Optional(Type.String({ description: 'APaaS room', examples: ['class-101'] })),
     userUuid: Type.Optional(Type.String({ description: 'APaaS user', examples: ['alice'] })),
-    role: Type.Optional(Type.Integer({ description: 'APaaS role (-1: none)', examples: [2] })),
+    role: Type.Optional(Type.Integer({ description: 'APaaS room-user role: 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer (absent for user and app tokens, which have none)', examples: [2] })),
     permissions: Type.Optional(
       Type.Array(ref(Rtm2PermissionSchema), {
         description: 'RTM 2 permission lists',
@@ -180,12 +180,27 @@ export const InspectTokenResponseSchema = Type.Object(
     version: StringEnum(VERSIONS, { description: 'Token format' }),
     appId: Type.String({ description: "The token's App ID", examples: ['0123456789abcdef0123456789abcdef'] }),
     appIdMatches: Type.Optional(Type.Boolean({ description: "Whether it is this server's App ID", examples: [true] })),
-    issuedAt: Type.Optional(isoTime('When the token was signed (007 only: 006 tokens carry no issue time)', isoOf(ISSUED))),
+    issuedAt: Type.Optional(
+      isoTime(
+        'When the token was signed. 007 only: a 006 token carries no issue time (its salt is random and its message ts is whatever the minting library chose; Agora\'s: mint time + 24 h), so it is absent',
+        isoOf(ISSUED),
+      ),
+    ),
     issuedAtUnix: Type.Optional(unix('issuedAt in unix seconds', ISSUED)),
-    expiresAt: isoTime("The token's own expiry (006: its ts field, which Agora's libraries set 24 h after minting; see each privilege)", isoOf(EXPIRES)),
+    expiresAt: isoTime(
+      'When Agora stops accepting the token. 007: its expire field. 006: its earliest privilege expiry, which is what Agora checks (the message ts is `messageExpiresAt`)',
+      isoOf(EXPIRES),
+    ),
     expiresAtUnix: unix('expiresAt in unix seconds', EXPIRES),
     expiresInSeconds: seconds('Seconds left; negative once expired'),
-    expired: expiredFlag('Whether the token has expired'),
+    expired: expiredFlag('Whether the token has expired (expiresAt has passed)'),
+    messageExpiresAt: Type.Optional(
+      isoTime(
+        "006 only: the ts in the token's signed message, the signature's own limit. Agora's libraries set it to the mint time + 24 h whatever the privileges say, so it is not when the token stops working",
+        isoOf(EXPIRES),
+      ),
+    ),
+    messageExpiresAtUnix: Type.Optional(unix('messageExpiresAt in unix seconds', EXPIRES)),
     salt: Type.Integer({ description: 'The random salt signed into the token', examples: [12_345_678] }),
     signature: StringEnum(['valid', 'invalid', 'unchecked'] as const, {
       description: "Against this server's App Certificate. unchecked: a 006 token whose channel and uid were not given (or did not match)",

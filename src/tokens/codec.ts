@@ -77,6 +77,13 @@ export const MAX_TOKEN_LENGTH = 4096;
  * (a zip bomb). zlib stops at this size instead of allocating more.
  */
 export const MAX_INFLATED_BYTES = 16 * 1024;
+/**
+ * Most privileges in one service, and most RTM 2 resource types and access types
+ * per resource type. Agora defines at most 4 privileges per service, 5 resource
+ * types and 2 access types; the cap leaves room for ones it adds, while bounding
+ * what the inspector reports for a token (each entry becomes ~150 bytes of answer).
+ */
+export const MAX_ENTRIES = 8;
 /** HMAC-SHA256, the only signature either format uses. */
 export const SIGNATURE_BYTES = 32;
 
@@ -93,6 +100,8 @@ export type DecodeErrorCode =
   | 'BAD_SIGNATURE_LENGTH'
   | 'BAD_TEXT'
   | 'DUPLICATE_PRIVILEGE'
+  | 'DUPLICATE_SERVICE'
+  | 'TOO_MANY_ENTRIES'
   | 'UNKNOWN_SERVICE'
   | 'NO_SERVICES';
 
@@ -132,7 +141,7 @@ export interface Service007 {
   userId?: string;
   roomUuid?: string;
   userUuid?: string;
-  /** APaaS role as a signed 16-bit number (-1: none given). */
+  /** APaaS role as a signed 16-bit number (-1: none, as user and app tokens carry). */
   role?: number;
   permissions?: Rtm2Permission[];
 }
@@ -238,9 +247,15 @@ class Reader {
       return stop('BAD_TEXT', `the ${field} is not valid UTF-8 text`);
     }
   }
+  /** A uint16 count of entries, refused above MAX_ENTRIES. */
+  count(what: string): number {
+    const n = this.u16();
+    if (n > MAX_ENTRIES) stop('TOO_MANY_ENTRIES', `the token lists ${n} ${what}; at most ${MAX_ENTRIES} are accepted (Agora defines far fewer)`);
+    return n;
+  }
   privileges(where: string): Privileges {
     const out: Privileges = {};
-    const n = this.u16();
+    const n = this.count(`privileges in the ${where}`);
     for (let i = 0; i < n; i++) {
       const key = this.u16();
       // A map: the builders never write a key twice, and which copy a verifier would honour is unknowable.
@@ -318,10 +333,10 @@ function inflate(compressed: Buffer): Buffer {
 
 function rtm2Permissions(r: Reader): Rtm2Permission[] {
   const out: Rtm2Permission[] = [];
-  const resourceTypes = r.u16();
+  const resourceTypes = r.count('RTM 2 resource types');
   for (let i = 0; i < resourceTypes; i++) {
     const resourceType = r.u16();
-    const permissionTypes = r.u16();
+    const permissionTypes = r.count('RTM 2 access types for one resource type');
     for (let j = 0; j < permissionTypes; j++) {
       const permissionType = r.u16();
       const count = r.u16();
@@ -377,7 +392,14 @@ function parse007(text: string): Decoded007 {
   const count = r.u16();
   if (count === 0) stop('NO_SERVICES', 'the token grants no service');
   const services: Service007[] = [];
-  for (let i = 0; i < count; i++) services.push(service(r, r.u16()));
+  for (let i = 0; i < count; i++) {
+    const type = r.u16();
+    // Agora's parser keys services by type, so a second copy is never what a verifier reads; refusing it also
+    // bounds a token to one service of each of the 10 types (and the inspector's answer with it).
+    const twice = services.find((s) => s.type === type);
+    if (twice) stop('DUPLICATE_SERVICE', `the ${twice.name} service (type ${type}) appears more than once; a token holds each service once`);
+    services.push(service(r, type));
+  }
   r.end();
   return { version: '007', appId, signature, issueTs, expire, salt, services, signingInfo };
 }

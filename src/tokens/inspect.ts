@@ -19,7 +19,18 @@ import {
   type Rtm2Permission,
   type ServiceName,
 } from './codec.js';
-import { AGORA_TTL_CAP, ABSOLUTE_TIMESTAMP_FLOOR, UID_MAX, UID_PATTERN, type TokenVersion } from './rules.js';
+import {
+  AGORA_TTL_CAP,
+  ABSOLUTE_TIMESTAMP_FLOOR,
+  UID_MAX,
+  UID_PATTERN,
+  TokenInputError,
+  checkChannelName,
+  checkChatUserId,
+  checkRtmUserId,
+  checkUserAccount,
+  type TokenVersion,
+} from './rules.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -40,6 +51,8 @@ export const PROBLEM_CODES = [
   'WILDCARD_UID',
   'LIFETIME_ABOVE_24H',
   'ISSUED_IN_FUTURE',
+  'NAME_NOT_ALLOWED',
+  'TOKEN_ALTERED',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
@@ -89,14 +102,21 @@ export interface Inspection {
   appId: string;
   /** Whether the token's App ID is the one given (this server's); absent when none was given. */
   appIdMatches?: boolean;
-  /** 007 only: 006 tokens carry no issue time. */
+  /** 007 only: 006 tokens carry no issue time (their salt is random, their ts set by the minting library). */
   issuedAt?: string;
   issuedAtUnix?: number;
+  /** When Agora stops accepting the token: 007 its expire field; 006 the earliest privilege expiry (or its ts). */
   expiresAt: string;
   expiresAtUnix: number;
   /** Negative once expired. */
   expiresInSeconds: number;
   expired: boolean;
+  /**
+   * 006 only: the ts in the signed message, the limit of the signature itself. Agora's libraries set it to the mint
+   * time + 24 h whatever the privileges say, so it is not when the token stops working: the privileges are.
+   */
+  messageExpiresAt?: string;
+  messageExpiresAtUnix?: number;
   salt: number;
   signature: SignatureState;
   signatureValid: boolean;
@@ -127,6 +147,15 @@ export type InspectResult = { ok: true; inspection: Inspection } | { ok: false; 
 const CLOCK_SKEW_TOLERANCE = 300;
 
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
+
+/** Longest name quoted in a message: a token may hold a 16 KiB name, the message names it, not repeats it. */
+const QUOTE_MAX = 64;
+
+/** A name from the token, quoted for a message: JSON escapes (control characters stay visible), and cut short. */
+export function quote(name: string): string {
+  const chars = [...name];
+  return chars.length > QUOTE_MAX ? `${JSON.stringify(chars.slice(0, QUOTE_MAX).join(''))}… (${chars.length} characters)` : JSON.stringify(name);
+}
 
 /** "42 s", "12 min", "1.5 h", "3 days": how long ago or ahead, for people. */
 export function duration(seconds: number): string {
@@ -203,7 +232,7 @@ class Inspector {
         this.add(
           'error',
           'ACCOUNT_TOKEN_USED_WITH_UID',
-          `The token was minted for the user account "${slot.userAccount}", but the app joins with the integer uid ${expect.uid}. An account never matches an integer uid, even when it looks like one: Agora rejects the token (error 110, invalid token). Mint it with uid ${expect.uid}` +
+          `The token was minted for the user account ${quote(slot.userAccount)}, but the app joins with the integer uid ${expect.uid}. An account never matches an integer uid, even when it looks like one: Agora rejects the token (error 110, invalid token). Mint it with uid ${expect.uid}` +
             (slot.userAccount === '0' ? ' — the wildcard is the number 0, not the account "0".' : ', or join with the user account.'),
           { service },
         );
@@ -230,7 +259,7 @@ class Inspector {
         this.add(
           'error',
           'UID_MISMATCH',
-          `The token was minted for the user account "${slot.userAccount}", but the app joins as "${expect.userAccount}": Agora rejects it (error 110, invalid token).`,
+          `The token was minted for the user account ${quote(slot.userAccount)}, but the app joins as "${expect.userAccount}": Agora rejects it (error 110, invalid token).`,
           { service },
         );
       } else if ('uid' in slot) {
@@ -264,15 +293,45 @@ function lifetimeProblems(ins: Inspector, issuedAt: number, lifetime: number): v
   }
 }
 
+/** Agora's rule for the user id of each service that has one (APaaS uuids have no published rule). */
+const USER_ID_RULES: Partial<Record<ServiceName, (value: string) => void>> = { rtm: checkRtmUserId, rtm2: checkRtmUserId, chat: checkChatUserId };
+
+/**
+ * Names Agora's SDKs and servers refuse (characters, length): the token cannot be used, however well it is signed.
+ * An empty name is no name (the wildcard uid, app-level tokens).
+ */
+function nameProblems(ins: Inspector, s: InspectedService): void {
+  const names: [string, string | undefined, ((value: string) => void) | undefined][] = [
+    ['channel name', s.channelName, checkChannelName],
+    ['user account', s.userAccount, checkUserAccount],
+    ['user id', s.userId, USER_ID_RULES[s.name]],
+  ];
+  for (const [what, value, check] of names) {
+    if (value === undefined || value === '' || check === undefined) continue;
+    try {
+      check(value);
+    } catch (err) {
+      // The rules throw only TokenInputError.
+      const detail = (err as TokenInputError).detail;
+      ins.add('error', 'NAME_NOT_ALLOWED', `The ${s.name} service's ${what} ${quote(value)} ${detail}: Agora rejects the token (the join or login fails).`, {
+        service: s.name,
+      });
+    }
+  }
+}
+
 function inspect007(d: Decoded007, opts: InspectOptions, expect: Expectation, ins: Inspector): Pick<Inspection, 'services' | 'signature'> {
   lifetimeProblems(ins, d.issueTs, d.expire);
   const services = d.services.map((s): InspectedService => {
     const out = { type: s.type, name: s.name } as InspectedService;
     if (s.channelName !== undefined) out.channelName = s.channelName;
     if (s.uid !== undefined) Object.assign(out, readUidSlot(s.uid));
-    for (const key of ['userId', 'roomUuid', 'userUuid', 'role', 'permissions'] as const) {
+    for (const key of ['userId', 'roomUuid', 'userUuid', 'permissions'] as const) {
       if (s[key] !== undefined) Object.assign(out, { [key]: s[key] });
     }
+    // APaaS user and app tokens carry role -1: no role, so none is reported.
+    if (s.role !== undefined && s.role >= 0) out.role = s.role;
+    nameProblems(ins, out);
     out.privileges = ins.privileges(s.name, PRIVILEGE_NAMES[s.name], s.privileges, (v) => d.issueTs + v);
     return out;
   });
@@ -285,7 +344,7 @@ function inspect007(d: Decoded007, opts: InspectOptions, expect: Expectation, in
       ins.add(
         'error',
         'CHANNEL_MISMATCH',
-        `The token was minted for channel "${rtc.channelName}", but the app joins "${expect.channelName}": Agora rejects it (error 110, invalid token).`,
+        `The token was minted for channel ${quote(rtc.channelName as string)}, but the app joins "${expect.channelName}": Agora rejects it (error 110, invalid token).`,
         { service: 'rtc' },
       );
     }
@@ -300,14 +359,14 @@ function inspect007(d: Decoded007, opts: InspectOptions, expect: Expectation, in
       ins.add(
         'error',
         'CHANNEL_MISMATCH',
-        `The token was minted for the Flexible Classroom room "${room.roomUuid}", but the app joins "${expect.channelName}": Agora refuses it (invalid token).`,
+        `The token was minted for the Flexible Classroom room ${quote(room.roomUuid as string)}, but the app joins "${expect.channelName}": Agora refuses it (invalid token).`,
         { service: 'apaas' },
       );
     }
     // Without RTC, the user account the caller names is the RTM / Chat user id (APaaS: userUuid) it logs in with.
     const user = d.services.map((s) => ({ name: s.name, id: s.userId ?? s.userUuid })).find((u) => u.id !== undefined && u.id !== '');
     if (expect.userAccount !== undefined && user && user.id !== expect.userAccount) {
-      userIdMismatch(ins, user.name, `The token was minted for the ${user.name} user id "${user.id}", but the app logs in as "${expect.userAccount}"`);
+      userIdMismatch(ins, user.name, `The token was minted for the ${user.name} user id ${quote(user.id as string)}, but the app logs in as "${expect.userAccount}"`);
     }
   }
   const signature: SignatureState = opts.appCertificate === undefined ? 'unchecked' : verify007(d, opts.appCertificate) ? 'valid' : 'invalid';
@@ -348,7 +407,27 @@ function inspect006(d: Decoded006, opts: InspectOptions, expect: Expectation, in
     if (!Object.hasOwn(rtcPrivileges, 1)) {
       ins.add('error', 'NO_JOIN_PRIVILEGE', 'The RTC privileges include no joinChannel: joining the channel is refused.', { service: 'rtc' });
     }
-    if (expect.channelName !== undefined) {
+    const claimed = expect.uid !== undefined ? (expect.uid === 0 ? '' : String(expect.uid)) : expect.userAccount;
+    const claimedUid = emptyUid ? '' : claimed;
+    // The signature covers the channel and uid strings, not their CRCs: a token signed for what the caller joins
+    // with, whose CRCs match neither, had its CRCs changed after signing.
+    if (
+      opts.appCertificate !== undefined &&
+      expect.channelName !== undefined &&
+      claimedUid !== undefined &&
+      (crc32Of(expect.channelName) !== d.crcChannel || crc32Of(claimedUid) !== d.crcUid) &&
+      verify006(d, opts.appCertificate, expect.channelName, claimedUid)
+    ) {
+      ins.add(
+        'error',
+        'TOKEN_ALTERED',
+        `The token was altered after signing: its signature is valid for channel "${expect.channelName}" and the uid given, but the channel or uid checksum it carries matches neither (CRC mismatch). Agora rejects it (error 110, invalid token); mint a new one.`,
+        { service: 'rtc' },
+      );
+      channel = service.channelName = expect.channelName;
+      uidText = claimedUid;
+      Object.assign(service, readUidSlot(claimedUid));
+    } else if (expect.channelName !== undefined) {
       if (crc32Of(expect.channelName) === d.crcChannel) {
         channel = service.channelName = expect.channelName;
       } else {
@@ -360,12 +439,12 @@ function inspect006(d: Decoded006, opts: InspectOptions, expect: Expectation, in
         );
       }
     }
-    const claimed = expect.uid !== undefined ? (expect.uid === 0 ? '' : String(expect.uid)) : expect.userAccount;
-    if (emptyUid) {
+    // uidText is already set when the token was found altered.
+    if (uidText === undefined && emptyUid) {
       uidText = '';
       service.uid = 0;
       ins.identity({ uid: 0 }, expect, 'rtc');
-    } else if (claimed !== undefined) {
+    } else if (uidText === undefined && claimed !== undefined) {
       if (crc32Of(claimed) === d.crcUid) {
         uidText = claimed;
         Object.assign(service, readUidSlot(claimed));
@@ -420,13 +499,17 @@ export function inspectToken(text: string, opts: InspectOptions): InspectResult 
   if (!decoded.ok) return decoded;
   const d = decoded.token;
   const expect = opts.expect ?? {};
-  const expiresAtUnix = d.version === '007' ? d.issueTs + d.expire : d.ts;
-  const ins = new Inspector(opts.now, expiresAtUnix);
-  const expired = expiresAtUnix <= opts.now;
-  if (expired) {
-    ins.add('error', 'TOKEN_EXPIRED', `The token expired at ${iso(expiresAtUnix)}, ${duration(opts.now - expiresAtUnix)} ago. Mint a new one: no token can be extended.`);
+  // The token's own limit: 007 its expire field; 006 the ts of its signed message (no privilege outlives it).
+  const limit = d.version === '007' ? d.issueTs + d.expire : d.ts;
+  const ins = new Inspector(opts.now, limit);
+  if (limit <= opts.now) {
+    ins.add('error', 'TOKEN_EXPIRED', `The token expired at ${iso(limit)}, ${duration(opts.now - limit)} ago. Mint a new one: no token can be extended.`);
   }
   const { services, signature } = d.version === '007' ? inspect007(d, opts, expect, ins) : inspect006(d, opts, expect, ins);
+  // 006: Agora checks the privileges, and Agora's libraries put the message ts 24 h after minting whatever the
+  // privileges say: the token stops working when its first privilege expires (each is capped at the ts already).
+  const expiresAtUnix = d.version === '007' ? limit : Math.min(limit, ...services.flatMap((s) => s.privileges.map((p) => p.expiresAtUnix)));
+  const expired = expiresAtUnix <= opts.now;
 
   const appIdMatches = opts.appId === undefined ? undefined : opts.appId.toLowerCase() === d.appId.toLowerCase();
   if (appIdMatches === false) {
@@ -461,6 +544,7 @@ export function inspectToken(text: string, opts: InspectOptions): InspectResult 
     expiresAtUnix,
     expiresInSeconds: expiresAtUnix - opts.now,
     expired,
+    ...(d.version === '006' && { messageExpiresAt: iso(d.ts), messageExpiresAtUnix: d.ts }),
     salt: d.salt,
     signature,
     signatureValid: signature === 'valid',

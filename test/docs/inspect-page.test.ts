@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import t from 'tap';
 import { PAGE_CSP } from '../../src/plugins/security.js';
@@ -49,6 +50,8 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   const consoleLines: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (m) => consoleLines.push(m.text()));
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
 
   const response = await page.goto(`${baseUrl}/inspect`);
   t.equal(response?.headers()['content-security-policy'], PAGE_CSP, 'the page is served under its strict CSP');
@@ -118,10 +121,41 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   await page.locator('#status').evaluate((e) => (e.textContent = ''));
   await page.locator('button[type=submit]').click();
   t.match(await page.locator('#status').innerText(), /uid must be a whole number/, 'a non-numeric uid is caught before sending');
+  await page.locator('#identity').fill('042');
+  await page.locator('#status').evaluate((e) => (e.textContent = ''));
+  await page.locator('button[type=submit]').click();
+  t.match(await page.locator('#status').innerText(), /without leading zeros/, '"042" is no uid: refused, not sent as 42');
+
+  // 006: the expiry is the privileges' (what Agora checks); the message ts is shown apart, the issue time as unknown.
+  const v006 = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }).rtc({ channelName: 'demo-room', uid: 1234, role: 'publisher', expireSeconds: 600, version: '006' });
+  await page.locator('#token').fill(v006.token);
+  await page.locator('#identity').fill('1234');
+  await inspect();
+  await page.locator('#verdict.ok').waitFor();
+  const summary006 = await page.locator('#summary').innerText();
+  t.match(summary006, /Issued\s+not recorded \(a 006 token carries no issue time\)/);
+  t.match(summary006, new RegExp(`Expires\\s+${new Date(v006.expiresAt * 1000).toISOString()}`), 'the expiry the mint response gave');
+  t.match(summary006, /Message ts\s+\S+ \(unix \d+\) — the signature's own limit/);
+
+  // A name Agora refuses, holding a bidi override: a problem, and shown escaped (it cannot reorder the page).
+  const lib = createRequire(import.meta.url)('agora-token/src/AccessToken2.js');
+  const hostile = new lib.AccessToken2(APP_ID, APP_CERTIFICATE, nowUnix(), 600);
+  const rtc = new lib.ServiceRtc('c\u202e<script>', 0);
+  rtc.add_privilege(1, 600);
+  hostile.add_service(rtc);
+  await page.locator('#token').fill(hostile.build());
+  await page.locator('#channelName').fill('');
+  await page.locator('#identity').fill('');
+  await inspect();
+  await page.locator('#problems li[data-code=NAME_NOT_ALLOWED]').waitFor();
+  t.match(await page.locator('.service[data-service=rtc] p').innerText(), 'channel "c\\u202e<script>"', 'the name is shown with the override escaped');
 
   const stored = await page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
   t.same(stored, { local: 0, session: 0, cookie: '' }, 'nothing stored in the page');
   t.same(await context.cookies(), [], 'no cookie in the browser');
   t.same(consoleLines.filter((l) => /Content Security Policy|Trusted Type/i.test(l)), [], 'no CSP violation');
   t.same(pageErrors, [], 'no script errors');
+  t.notOk(requested.includes('/favicon.ico'), 'no /favicon.ico request (the page names its icon)');
+  t.ok(requested.includes('/inspect/icon.svg'), 'its own icon, allowed by the CSP');
+  t.same(consoleLines.filter((l) => /status of 404/.test(l)), [], 'no 404 in the console (the 401 and 400 above are the API answering)');
 });

@@ -104,5 +104,23 @@ t.test('Swagger UI mints an RTC token and shows a documented 400', async (t) => 
   t.equal(await legacy.locator('tr[data-param-name="channelName"] input').inputValue(), 'demo-room', 'legacyRtcToken: path parameters prefilled');
   t.equal(await legacy.locator('tr[data-param-name="uid"] input').inputValue(), '1234');
 
+  // Authorize: the key is used for requests, and kept in no storage a script on this origin could read.
+  const key = 'swagger-ui-test-key-0123456789abcdef';
+  await page.locator('.auth-wrapper button.authorize').click();
+  const dialog = page.locator('.dialog-ux');
+  await dialog.locator('input[type="text"], input[type="password"]').first().fill(key);
+  await dialog.locator('button.authorize').first().click();
+  await dialog.locator('button.auth-btn-wrapper .btn-done, button.btn-done').first().click().catch(() => undefined);
+  const [sent] = await Promise.all([
+    page.waitForRequest((r) => r.url().endsWith('/v1/tokens/rtc')),
+    page.locator('#operations-tokens-createRtcToken button.execute').click(),
+  ]);
+  t.equal(sent.headers().authorization, `Bearer ${key}`, 'the key entered is sent');
+  const stored = await page.evaluate(() =>
+    [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k) ?? ''}`)),
+  );
+  t.notOk(stored.some((entry) => entry.includes(key)), 'no localStorage or sessionStorage entry holds the key');
+  t.notOk(stored.some((entry) => entry.startsWith('authorized=')), 'Swagger UI persisted no authorization');
+
   t.same(pageErrors, [], 'no script errors on the page');
 });

@@ -268,6 +268,11 @@ t.test('the inspect operation: documented like minting, its examples true to the
   const response = spec.components.schemas.InspectTokenResponse;
   t.ok(validator('InspectTokenResponse')(response?.example), 'the response example matches its own schema');
   t.same(spec.components.schemas.TokenProblem?.properties?.code?.enum, [...PROBLEM_CODES], 'every problem code is documented');
+  // Its 400 example is the inspector's own error, as the server gives it (not a minting route's lifetime error).
+  const example400 = (inspectOp?.responses?.['400'] as { content: Record<string, { example: Record<string, unknown> }> }).content['application/json']?.example;
+  t.match(example400, { statusCode: 400, code: 'INVALID_TOKEN', field: 'token' });
+  const notToken = await (await build(t)).inject({ method: 'POST', url: '/v1/tokens/inspect', payload: { token: 'hello' } });
+  t.match(notToken.json(), { statusCode: 400, code: example400?.code, field: example400?.field, message: example400?.message }, 'the 400 example is what the server answers');
 
   // The documented request, inspected by a server whose clock reads half an hour after the example was minted,
   // gives exactly the documented response.

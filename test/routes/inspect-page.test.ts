@@ -10,10 +10,12 @@ import { API_KEY, build } from '../helper.js';
 t.test('the page, its script and its stylesheet, under the page CSP', async (t) => {
   const app = await build(t);
   const files: [string, RegExp, RegExp][] = [
-    ['/inspect', /^text\/html; charset=utf-8$/, /<script src="\/inspect\/inspect.js" defer><\/script>/],
+    ['/inspect', /^text\/html; charset=utf-8$/, /<link rel="icon" href="\/inspect\/icon.svg"[\s\S]*<script src="\/inspect\/inspect.js" defer><\/script>/],
     ['/inspect/', /^text\/html/, /<title>Agora Token Server — token inspector<\/title>/],
     ['/inspect/inspect.js', /^text\/javascript; charset=utf-8$/, /fetch\('\/v1\/tokens\/inspect'/],
     ['/inspect/inspect.css', /^text\/css; charset=utf-8$/, /#problems/],
+    // Named by the page, so no browser asks for /favicon.ico (a 404 in the console).
+    ['/inspect/icon.svg', /^image\/svg\+xml$/, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/],
   ];
   for (const [url, type, body] of files) {
     const res = await app.inject({ method: 'GET', url });

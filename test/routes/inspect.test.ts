@@ -4,7 +4,9 @@
  * text that is no token as a 400 in the one error shape, and the route asks for
  * credentials exactly like the minting routes.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { SignJWT } from 'jose';
 import t from 'tap';
 import { API_KEY, APP_CERTIFICATE, APP_ID, JWT_SECRET, build, nowUnix, secrets } from '../helper.js';
@@ -201,6 +203,68 @@ t.test('input that is no token, or malformed: 400 in the one error shape, naming
     t.equal(res.statusCode, 400, what);
     t.match(res.json(), { statusCode: 400, error: 'Bad Request', code: String, field, message, requestId: String }, what);
   }
+});
+
+/** Raw 007 building blocks: tokens no Agora builder makes, as an attacker writes them. */
+const u16 = (n: number) => Buffer.from([n & 0xff, n >> 8]);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+};
+const str = (s: string | Buffer) => Buffer.concat([u16(Buffer.byteLength(s)), Buffer.from(s)]);
+const raw007 = (issueTs: number, services: Buffer[]) =>
+  `007${deflateSync(Buffer.concat([str(randomBytes(32)), str(APP_ID), u32(issueTs), u32(600), u32(1), u16(services.length), ...services]), { level: 9 }).toString('base64')}`;
+/** 8 privileges (the codec's cap) that ended 1 s after issue: each is an entry and a PRIVILEGE_EXPIRED problem. */
+const eight = Buffer.concat([u16(8), ...Array.from({ length: 8 }, (_, i) => Buffer.concat([u16(i + 1), u32(1)]))]);
+
+t.test('the answer stays small for any token: one service of each type, bounded lists', async (t) => {
+  const app = await build(t, { SHED_MAX_EVENT_LOOP_DELAY_MS: '0' });
+  const issued = nowUnix() - 100;
+  // The reported attack: 498 copies of one RTC service in a 247-character token made a 976 KB answer.
+  const copy = Buffer.concat([u16(1), u16(4), u16(1), u32(1), u16(2), u32(1), u16(3), u32(1), u16(4), u32(1), str(''), str('')]);
+  const copies = raw007(issued, Array(498).fill(copy));
+  t.ok(copies.length < 300);
+  const refused = await app.inject(post('/v1/tokens/inspect', { token: copies, channelName: 'c1', uid: 5 }));
+  t.match(refused.json(), { statusCode: 400, code: 'INVALID_TOKEN', field: 'token', message: /the rtc service \(type 1\) appears more than once/ });
+
+  // Worst cases under the 4096-character cap. The bound: the content inflates to at most 16 KiB, and a byte of
+  // text becomes at most 6 bytes of JSON (\u0001): 96 KiB; at most 10 services × 8 privileges, each an entry
+  // (~150 B) and a problem (~300 B): 36 KiB; at most 8 × 8 RTM 2 lists (~110 B each): 7 KiB; messages quote
+  // at most 64 characters of a name. Under 150 KiB in all, which the test holds every answer to.
+  const BOUND = 150 * 1024;
+  const budget = 16 * 1024 - 2 - 32 - 34 - 14;
+  const control = (n: number) => '\u0001'.repeat(n);
+  const lists = Buffer.concat([u16(8), ...Array.from({ length: 8 }, (_, r) => Buffer.concat([u16(r), u16(8), ...Array.from({ length: 8 }, (_, p) => Buffer.concat([u16(p), u16(0)]))]))]);
+  const everyType = (name: string) => [
+    Buffer.concat([u16(1), eight, str(name), str(name)]),
+    Buffer.concat([u16(2), eight, str('bob\n')]),
+    Buffer.concat([u16(3), eight, str('c\u202e'), str('x')]),
+    Buffer.concat([u16(4), eight]),
+    Buffer.concat([u16(5), eight, str('a b')]),
+    Buffer.concat([u16(6), eight, str('c\u0007'), str('y')]),
+    Buffer.concat([u16(7), eight, str('room'), str('user'), u16(2)]),
+    Buffer.concat([u16(8), eight, str(' u'), lists]),
+    Buffer.concat([u16(9), eight]),
+    Buffer.concat([u16(10), eight]),
+  ];
+  const fixed = Buffer.concat(everyType('')).length;
+  const shapes: Record<string, string> = {
+    'one RTC service, its channel and uid all control characters': raw007(issued, [Buffer.concat([u16(1), u16(0), str(control(budget / 2 - 8)), str(control(budget / 2 - 8))])]),
+    'every service type, 8 expired privileges each, 64 RTM 2 lists, names of control characters': raw007(issued, everyType(control((budget - fixed) / 2 - 8))),
+  };
+  let largest = 0;
+  for (const [what, token] of Object.entries(shapes)) {
+    t.ok(token.length <= 4096, `${what}: ${token.length} characters, under the cap`);
+    const started = process.hrtime.bigint();
+    const res = await app.inject(post('/v1/tokens/inspect', { token, channelName: 'c1', uid: 5 }));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    t.equal(res.statusCode, 200, what);
+    t.equal(res.json().valid, false, `${what}: explained, and refused`);
+    t.ok(res.payload.length < BOUND, `${what}: ${res.payload.length} bytes in ${ms.toFixed(0)} ms, under ${BOUND}`);
+    largest = Math.max(largest, res.payload.length);
+  }
+  t.comment(`largest answer: ${largest} bytes (bound ${BOUND})`);
 });
 
 t.test('credentials: required exactly as for minting, never echoed', async (t) => {

@@ -203,7 +203,17 @@ t.test('the token family: no false problems, and the checks that do apply to eac
 t.test('006: the identity is confirmed by CRC, and the signature checked, only with what the app joins with', async (t) => {
   const plain = inspect(rtc6());
   t.same(codes(plain), ['SIGNATURE_UNCHECKED']);
-  t.match(plain, { version: '006', signature: 'unchecked', valid: true, expiresAtUnix: NOW + 86_400, expiresInSeconds: 86_340 });
+  // What Agora enforces is the privileges (600 s), not the message ts Agora's libraries put 24 h after minting.
+  t.match(plain, {
+    version: '006',
+    signature: 'unchecked',
+    valid: true,
+    expiresAtUnix: NOW + 600,
+    expiresInSeconds: 540,
+    expired: false,
+    messageExpiresAt: new Date((NOW + 86_400) * 1000).toISOString(),
+    messageExpiresAtUnix: NOW + 86_400,
+  });
   t.notOk('issuedAt' in plain, '006 carries no issue time');
   t.match(plain.problems[0]?.message, /give the channel and the uid/);
   t.match(plain.services, [{ type: 1, name: 'rtc', channelCrc32: Number, uidCrc32: Number, privileges: [{ name: 'joinChannel', expiresAtUnix: NOW + 600 }, {}, {}, {}] }]);
@@ -221,7 +231,10 @@ t.test('006: the identity is confirmed by CRC, and the signature checked, only w
   t.same(codes(inspect(rtc6({ uid: 0 }), { expect: { channelName: 'room' } })), ['WILDCARD_UID'], 'the wildcard shows in the CRC, and verifies');
   t.match(inspect(rtc6({ uid: 0 }), { expect: { channelName: 'room', uid: 5 } }), { signature: 'valid', services: [{ uid: 0 }] });
   t.same(codes(inspect(rtc6({ uid: undefined, userAccount: '0' }), { expect: { channelName: 'room', uid: 0 } })), ['ACCOUNT_TOKEN_USED_WITH_UID', 'SIGNATURE_UNCHECKED']);
-  t.same(codes(inspect(rtc6({ role: 'subscriber' }), { now: NOW + 700, expect: { channelName: 'room', uid: 42 } })), ['PRIVILEGE_EXPIRED'], 'join ended, the 24 h ts did not');
+  const joinEnded = inspect(rtc6({ role: 'subscriber' }), { now: NOW + 700, expect: { channelName: 'room', uid: 42 } });
+  t.same(codes(joinEnded), ['PRIVILEGE_EXPIRED'], 'join ended, the 24 h ts did not');
+  t.match(joinEnded, { expired: true, expiresAtUnix: NOW + 600, expiresInSeconds: -100, messageExpiresAtUnix: NOW + 86_400 }, 'and the token is expired');
+
   t.same(codes(inspect(rtc6(), { now: NOW + 90_000 })), ['TOKEN_EXPIRED', 'SIGNATURE_UNCHECKED']);
 });
 
@@ -247,6 +260,10 @@ t.test('006 odd shapes: no privileges at all, and RTC with RTM login', async (t)
     return key.build() as string;
   };
   t.same(codes(inspect(make({}), { expect: { channelName: 'room', uid: 42 } })), ['NO_JOIN_PRIVILEGE']);
+  // Expiry is the earliest privilege; a privilege of 0 (no limit of its own) ends with the message ts, as does none.
+  t.match(inspect(make({ 1: NOW + 900, 2: NOW + 300 })), { expiresAtUnix: NOW + 300, messageExpiresAtUnix: NOW + 86_400 });
+  t.match(inspect(make({ 1: 0 })), { expiresAtUnix: NOW + 86_400, expired: false });
+  t.match(inspect(make({})), { expiresAtUnix: NOW + 86_400 });
   const both = inspect(make({ 1: NOW + 600, 1000: NOW + 600 }), { expect: { channelName: 'room', uid: 42 } });
   t.match(both, { signature: 'valid', services: [{ name: 'rtc', channelName: 'room' }, { name: 'rtm' }] });
 });
@@ -281,6 +298,65 @@ t.test(`fuzz: ${FUZZ_RUNS} mutated tokens and random expectations never make the
     { numRuns: FUZZ_RUNS },
   );
   t.ok(inspected > 0, `${inspected} of ${FUZZ_RUNS} mutated tokens still decoded and were explained`);
+});
+
+/** agora-token's own classes: they sign whatever names they are given, as a careless server would. */
+const lib2 = createRequire(import.meta.url)('agora-token/src/AccessToken2.js') as Record<string, new (...args: unknown[]) => { add_privilege(p: number, e: number): void }> & {
+  AccessToken2: new (a: string, c: string, i: number, e: number) => { add_service(s: unknown): void; build(): string };
+};
+function signed007(...services: [string, unknown[], number][]): string {
+  const token = new lib2.AccessToken2(APP_ID, APP_CERTIFICATE, NOW, 600);
+  for (const [name, args, privilege] of services) {
+    const s = new lib2[name]!(...args);
+    s.add_privilege(privilege, 600);
+    token.add_service(s);
+  }
+  return token.build();
+}
+
+t.test('names Agora refuses (characters, length) are problems, quoted with escapes and cut short', async (t) => {
+  const hostile = 'c\u0000\u202e<script>';
+  const rtc = inspect(signed007(['ServiceRtc', [hostile, 42], 1]));
+  t.equal(rtc.valid, false, 'signed, but unusable');
+  t.match(rtc.problems, [{ code: 'NAME_NOT_ALLOWED', severity: 'error', service: 'rtc', message: /^The rtc service's channel name "c\\u0000\u202e<script>" contains characters Agora does not allow in a channel name: Agora rejects the token/ }]);
+  t.equal(rtc.services[0]?.channelName, hostile, 'the name itself is reported as it is');
+  t.match(codes(inspect(signed007(['ServiceRtc', ['room', 'é'], 1]))), ['NAME_NOT_ALLOWED'], 'a user account outside the set');
+  t.match(inspect(signed007(['ServiceRtm', [' bob'], 1])).problems, [{ code: 'NAME_NOT_ALLOWED', service: 'rtm', message: /user id " bob" contains characters Agora does not allow in an RTM user id \(nor a leading space\)/ }]);
+  t.match(inspect(signed007(['ServiceRtm2', ['a\nb'], 1])).problems, [{ code: 'NAME_NOT_ALLOWED', service: 'rtm2' }]);
+  t.match(inspect(signed007(['ServiceChat', ['bob@x'], 1])).problems, [{ code: 'NAME_NOT_ALLOWED', service: 'chat', message: /in a Chat user id/ }]);
+  const long = inspect(signed007(['ServiceRtc', ['x'.repeat(300), 42], 1]), { expect: { channelName: 'room' } });
+  t.same(codes(long), ['NAME_NOT_ALLOWED', 'CHANNEL_MISMATCH']);
+  for (const p of long.problems) t.match(p.message, `"${'x'.repeat(64)}"… (300 characters)`, `${p.code} quotes 64 characters, not 300`);
+  t.match(long.problems[0]?.message, /must be at most 63 bytes/);
+  // Empty names are none: the wildcard uid, app-level Chat tokens.
+  t.same(codes(inspect(minter.chat({ expireSeconds: 600 }).token)), []);
+});
+
+t.test('APaaS user and app tokens have no role: none is reported', async (t) => {
+  const user = inspect(signed007(['ServiceApaas', ['', 'u1', -1], 2]));
+  t.notOk('role' in user.services[0]!, 'role -1 is no role');
+  t.match(user.services[0], { name: 'apaas', userUuid: 'u1' });
+  t.match(inspect(signed007(['ServiceApaas', ['class1', 'u1', 2], 1])).services[0], { role: 2 });
+});
+
+t.test('006 whose CRC was changed after signing: said to be altered, not minted for another channel', async (t) => {
+  const good = rtc6();
+  const raw = Buffer.from(good.slice(35), 'base64');
+  // str(signature) is 2 + 32 bytes; the channel CRC follows.
+  const tampered = Buffer.from(raw);
+  tampered.writeUInt32LE((raw.readUInt32LE(34) ^ 1) >>> 0, 34);
+  const text = `006${APP_ID}${tampered.toString('base64')}`;
+  const altered = inspect(text, { expect: { channelName: 'room', uid: 42 } });
+  t.same(codes(altered), ['TOKEN_ALTERED']);
+  t.match(altered, { valid: false, signature: 'valid', services: [{ channelName: 'room', uid: 42 }] });
+  t.match(altered.problems[0]?.message, /altered after signing.*CRC mismatch/);
+  // The uid CRC too; and without a certificate nothing can tell: a plain mismatch.
+  const uidTampered = Buffer.from(raw);
+  uidTampered.writeUInt32LE((raw.readUInt32LE(38) ^ 1) >>> 0, 38);
+  t.same(codes(inspect(`006${APP_ID}${uidTampered.toString('base64')}`, { expect: { channelName: 'room', uid: 42 } })), ['TOKEN_ALTERED']);
+  t.same(codes(inspect(text, { expect: { channelName: 'room', uid: 42 }, appCertificate: undefined })), ['CHANNEL_MISMATCH', 'SIGNATURE_UNCHECKED']);
+  // Another channel altogether still says so.
+  t.same(codes(inspect(good, { expect: { channelName: 'hall', uid: 42 } })), ['CHANNEL_MISMATCH', 'SIGNATURE_UNCHECKED']);
 });
 
 t.test('every problem code is produced by some test above', async (t) => {

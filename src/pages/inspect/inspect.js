@@ -107,19 +107,27 @@
   /** @param {string} iso @param {number} unix */
   const when = (iso, unix) => `${iso} (unix ${unix})`;
 
+  /**
+   * A name from the token, with control, bidi and format characters shown as escapes: textContent keeps it out of
+   * the markup, but a U+202E would still reorder what the page shows around it.
+   * @param {string} name
+   */
+  const shown = (name) =>
+    name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+
   /** @param {any} s */
   function identityOf(s) {
     const parts = [];
-    if (s.channelName !== undefined) parts.push(`channel "${s.channelName}"`);
+    if (s.channelName !== undefined) parts.push(`channel "${shown(s.channelName)}"`);
     if (s.uid !== undefined) parts.push(s.uid === 0 ? 'uid 0 (wildcard: any user)' : `uid ${s.uid}`);
-    if (s.userAccount !== undefined) parts.push(`user account "${s.userAccount}"`);
-    if (s.userId !== undefined) parts.push(s.userId === '' ? 'app-level (no user)' : `user id "${s.userId}"`);
-    if (s.roomUuid !== undefined) parts.push(`room "${s.roomUuid}"`);
-    if (s.userUuid !== undefined) parts.push(`user "${s.userUuid}"`);
+    if (s.userAccount !== undefined) parts.push(`user account "${shown(s.userAccount)}"`);
+    if (s.userId !== undefined) parts.push(s.userId === '' ? 'app-level (no user)' : `user id "${shown(s.userId)}"`);
+    if (s.roomUuid !== undefined) parts.push(`room "${shown(s.roomUuid)}"`);
+    if (s.userUuid !== undefined) parts.push(`user "${shown(s.userUuid)}"`);
     if (s.role !== undefined) parts.push(`role ${s.role}`);
     if (s.channelCrc32 !== undefined && s.channelName === undefined) parts.push(`channel checksum ${s.channelCrc32}`);
     if (s.uidCrc32 !== undefined && s.uid === undefined && s.userAccount === undefined) parts.push(`uid checksum ${s.uidCrc32}`);
-    for (const p of s.permissions ?? []) parts.push(`${p.permission} ${p.resource}: ${p.resources.join(', ')}`);
+    for (const p of s.permissions ?? []) parts.push(`${p.permission} ${p.resource}: ${p.resources.map(shown).join(', ')}`);
     return parts.join(' · ') || 'no identity (app-level)';
   }
 
@@ -142,10 +150,13 @@
 
     row('Version', r.version);
     row('App ID', `${r.appId}${r.appIdMatches === undefined ? '' : r.appIdMatches ? " — this server's" : ' — NOT this server\'s'}`);
-    if (r.issuedAt) row('Issued', when(r.issuedAt, r.issuedAtUnix));
+    row('Issued', r.issuedAt ? when(r.issuedAt, r.issuedAtUnix) : 'not recorded (a 006 token carries no issue time)');
     const expires = el('span');
     expires.append(`${when(r.expiresAt, r.expiresAtUnix)} — `, countdown(r.expiresInSeconds));
     row('Expires', expires);
+    if (r.messageExpiresAt) {
+      row('Message ts', `${when(r.messageExpiresAt, r.messageExpiresAtUnix)} — the signature's own limit, not the privileges' (Agora's libraries: mint time + 24 h)`);
+    }
     row('Salt', String(r.salt));
     row('Signature', { valid: "valid (signed with this server's certificate)", invalid: 'INVALID for this server', unchecked: 'not checked' }[/** @type {'valid'|'invalid'|'unchecked'} */ (r.signature)]);
 
@@ -180,7 +191,10 @@
     const identity = identityInput.value.trim();
     if (identity !== '') {
       if (identityKind.value === 'uid') {
-        if (!/^[0-9]{1,10}$/.test(identity)) return say('The uid must be a whole number from 0 to 4294967295; choose "a user account" for anything else.', true);
+        // Canonical decimal only, as the API's rules: "042" is no uid (it could only be the user account "042").
+        if (!/^(0|[1-9][0-9]{0,9})$/.test(identity) || Number(identity) > 4294967295) {
+          return say('The uid must be a whole number from 0 to 4294967295, without leading zeros; choose "a user account" for anything else.', true);
+        }
         body.uid = Number(identity);
       } else {
         body.userAccount = identity;
