@@ -51,8 +51,15 @@ t.test('Redis shared by two instances; outages fail open, then recover', async (
   await redis.start();
   t.ok(await waitFor(async () => (await storeStatus(a)) === 'ok' && (await storeStatus(b)) === 'ok'), 'both reconnect on their own');
   t.ok(logLines.slice(outage).some((l) => l.includes('Redis is reachable again')), 'recovery is logged');
-  await b.inject(mint('10.0.0.3'));
-  t.equal((await a.inject(mint('10.0.0.3'))).headers['ratelimit-remaining'], '1', 'shared again after recovery');
+  // Both report "ok" once their connection is ready, but a command in the first moments after a
+  // restart can still fall back to memory: sharing resumes eventually, each try on a fresh client.
+  let attempt = 0;
+  const sharedAgain = async () => {
+    const ip = `10.0.1.${++attempt}`;
+    await b.inject(mint(ip));
+    return (await a.inject(mint(ip))).headers['ratelimit-remaining'] === '1';
+  };
+  t.ok(await waitFor(sharedAgain, 5000), 'shared again after recovery');
 });
 
 t.test('fail-closed: 503 and not ready while Redis is down, then recovery', async (t) => {
