@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { API_KEY, DEPLOYED_ENV } from './deployed.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -20,7 +21,6 @@ const { values: opt } = parseArgs({
 const ROOT = new URL('..', import.meta.url).pathname;
 const dir = join(ROOT, 'bench/results', `profile-${opt.route}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
-const API_KEY = 'bench-key-0123456789abcdef';
 const port = 20000 + Math.floor(Math.random() * 20000);
 // Logs go to a file, as in bench/run.mjs (not /dev/null, which would hide their cost).
 const logFd = openSync(join(dir, 'server.log'), 'a');
@@ -28,16 +28,8 @@ const child = spawn('taskset', ['-c', '0', process.execPath, '--cpu-prof', '--cp
   cwd: ROOT,
   env: {
     PATH: process.env.PATH,
-    APP_ID: '0123456789abcdef0123456789abcdef',
-    APP_CERTIFICATE: 'fedcba9876543210fedcba9876543210',
-    HOST: '127.0.0.1',
+    ...DEPLOYED_ENV,
     PORT: String(port),
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    AUTH_MODE: 'apiKey',
-    API_KEYS: `bench:${API_KEY}`,
-    RATE_LIMIT_MAX: '999999999',
-    SHUTDOWN_DRAIN_SECONDS: '0',
   },
   stdio: ['ignore', logFd, 'inherit'],
 });

@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
+import { API_KEY, APP_CERTIFICATE, APP_ID, DEPLOYED_ENV } from './deployed.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -48,9 +49,6 @@ const LOAD_CORE = availableParallelism() > 1 ? '1' : '0';
 // All of this process's threads, so that autocannon never competes with the server's core.
 execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
 
-const APP_ID = '0123456789abcdef0123456789abcdef';
-const APP_CERTIFICATE = 'fedcba9876543210fedcba9876543210';
-const API_KEY = 'bench-key-0123456789abcdef';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 // An end user's token: its own uid, allowed to publish (the policy checks both on every mint).
 const jwt = await new SignJWT({ uid: 1234, agora: { roles: ['publisher'] } })
@@ -89,19 +87,7 @@ function compileCacheEnv(script) {
   return { NODE_COMPILE_CACHE: dir, NODE_COMPILE_CACHE_READONLY: '1' };
 }
 
-const SERVICE_ENV = {
-  NODE_OPTIONS,
-  APP_ID,
-  APP_CERTIFICATE,
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-  LOG_FORMAT: 'json',
-  AUTH_MODE: 'apiKey',
-  API_KEYS: `bench:${API_KEY}`,
-  // On, but too high for one client's flood to trigger: the limiter's work stays on the path.
-  RATE_LIMIT_MAX: '999999999',
-  SHUTDOWN_DRAIN_SECONDS: '0',
-};
+const SERVICE_ENV = { NODE_OPTIONS, ...DEPLOYED_ENV };
 const JWT_ENV = {
   ...SERVICE_ENV,
   AUTH_MODE: 'jwt',
