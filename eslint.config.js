@@ -20,6 +20,12 @@ export default tseslint.config(
       // function without `await` is how a plugin says it is done and how a handler returns its reply. Removing
       // `async` there changes behaviour (Fastify would wait for a callback), so this rule only reports the idiom.
       '@typescript-eslint/require-await': 'off',
+      // A leading underscore names a binding kept only for the compiler (compile-time type assertions,
+      // a call kept to prove it does not type-check).
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_' }],
+      // `void promise;` as a statement is how a deliberately unawaited promise is marked (the convention
+      // no-floating-promises asks for); neostandard's no-void would forbid that marker too.
+      'no-void': ['error', { allowAsStatement: true }],
       '@typescript-eslint/no-floating-promises': ['error', {
         // tap runs the subtests a file declares and awaits them itself; `await` on each would serialise
         // nothing and only add noise. Every other floating promise is still reported.

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import t from 'tap';
 import { decode006, decode007, verify006, verify007 } from '../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from './helper.js';
@@ -216,7 +216,7 @@ t.test('inspect: readable and JSON, exit 0 valid / 1 problems / 2 usage', async 
   t.match(valid.stdout, new RegExp(`App ID +${APP_ID} \\(matches APP_ID\\)`));
   t.match(valid.stdout, /signature +valid\n/);
   t.match(valid.stdout, /rtc \(1\) +channel "demo-room", user account "01234"\n +joinChannel \(1\) +until \S+Z, in \d+ s\n/);
-  t.match(valid.stdout, /Problems\n  none$/m);
+  t.match(valid.stdout, /Problems\n {2}none$/m);
 
   t.match(trap, { code: 1, stdout: /^Agora would reject this token\n\(1 error, 0 warnings\)[\s\S]*error +ACCOUNT_TOKEN_USED_WITH_UID: The token was minted for the user account "01234", but the app joins with the integer uid 1234/ });
   t.equal(asJson.code, 1);

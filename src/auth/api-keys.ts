@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX } from '../tokens/rules.js';
-import { isTokenType, validPattern, type Restrictions, type Role, type TokenType } from './policy.js';
+import { isTokenType, validPattern, type Restrictions } from './policy.js';
 
 /** Optional restrictions of one key (keys file only; see grantsOf for the defaults). */
 export type KeyLimits = Restrictions;
@@ -52,13 +52,13 @@ function parseOption(limits: KeyLimits, option: string): boolean {
     case 'roles': {
       const roles = value.split(',');
       if (!roles.every((r) => r === 'publisher' || r === 'subscriber')) return false;
-      limits.roles = roles as Role[];
+      limits.roles = roles;
       return true;
     }
     case 'services': {
       const services = value.split(',');
       if (!services.every(isTokenType)) return false;
-      limits.services = services as TokenType[];
+      limits.services = services;
       return true;
     }
     case 'wildcardUid':

@@ -185,10 +185,11 @@ export class TokenDecodeError extends Error {
 
 /** Internal: carries a DecodeError out of the nested readers to `decodeToken`, which turns it into a result. */
 class Stop {
-  constructor(readonly error: DecodeError) {}
+  constructor(readonly failure: DecodeError) {}
 }
 
 function stop(code: DecodeErrorCode, message: string): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal that decodeToken always catches; an Error would capture a stack for every malformed token
   throw new Stop({ code, message });
 }
 
@@ -401,7 +402,7 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodeRe
     // Every reader above only stops with Stop; anything else is a bug in this module, not bad input.
     /* c8 ignore next */
     if (!(err instanceof Stop)) throw err;
-    return { ok: false, error: err.error };
+    return { ok: false, error: err.failure };
   }
   return {
     ok: false,

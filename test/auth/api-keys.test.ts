@@ -81,11 +81,11 @@ t.test('config: API key variables', async (t) => {
 
 t.test('config: credentials without the method that uses them stop start-up', async (t) => {
   const dir = t.testdir({ keys: `a:${API_KEY}\n` });
-  for (const [name, value] of [['API_KEYS', `a:${API_KEY}`], ['API_KEYS_FILE', join(dir, 'keys')]]) {
-    t.throws(() => loadConfig({ ...baseEnv, [name as string]: value as string }), {
+  for (const [name, value] of [['API_KEYS', `a:${API_KEY}`], ['API_KEYS_FILE', join(dir, 'keys')]] as const) {
+    t.throws(() => loadConfig({ ...baseEnv, [name]: value }), {
       message: `AUTH_MODE is missing: ${name} is set, so AUTH_MODE must include apiKey (or be none to run without authentication on purpose)`,
     });
-    t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', [name as string]: value as string }), {
+    t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', [name]: value }), {
       message: /^AUTH_MODE is invalid: API_KEYS(_FILE)? is set, so AUTH_MODE must include apiKey/,
     });
   }

@@ -32,7 +32,7 @@ t.test('dockerfile-utils reports nothing, even with every rule at error level', 
     instructionJSONInSingleQuotes: E,
     instructionWorkdirRelative: E,
   });
-  t.same(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`), []);
+  t.same(problems.map((p) => `${p.range.start.line + 1}: ${typeof p.message === 'string' ? p.message : p.message.value}`), []);
 });
 
 t.test('separate build and runtime stages; only production deps and dist/ in the runtime', async (t) => {
