@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // Build output, coverage and what the tests generate (clients, log dumps) are not our sources.
-    ignores: ['dist/', 'coverage/', '.tap/', 'test/.generated/', 'test/container/.cache/'],
+    ignores: ['dist/', 'coverage/', '.tap/', 'test/.generated/', 'test/system/container/.cache/'],
   },
   ...neostandard({ noStyle: true, noJsx: true, ts: true }),
   ...tseslint.configs.recommendedTypeChecked,
@@ -64,7 +64,7 @@ export default tseslint.config(
   {
     // The generated-client usage files import code that only exists once the client tests have generated
     // it (test/.generated); those tests type-check them against it. Here: the rules that need no types.
-    files: ['test/clients/usage/**'],
+    files: ['test/system/clients/usage/**'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -8,7 +8,7 @@
  * closed, in-flight requests finish and the process exits 0. Other signals (Ctrl-C)
  * skip the drain. A second signal, or SHUTDOWN_TIMEOUT_SECONDS after the drain,
  * exits at once with status 1.
- * Tested as a process (test/server.test.ts runs it under the test loaders, so it is covered).
+ * Tested as a process (test/system/server.test.ts runs it under the test loaders, so it is covered).
  */
 import { statSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';

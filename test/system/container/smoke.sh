@@ -4,7 +4,7 @@
 #   non-root check -> HEALTHCHECK -> no certificate in image -> SIGTERM exits 0 -> cleanup.
 #
 # Usage: ./smoke.sh [PROJECT_DIR]
-#   PROJECT_DIR default: $(dirname "$0")/../..  (this file lives at test/container/smoke.sh)
+#   PROJECT_DIR default: $(dirname "$0")/../../..  (this file lives at test/system/container/smoke.sh)
 # Env:  IMAGE       tag to build           (default localhost/<project dir name>:smoke)
 #       DOCKERFILE  Dockerfile to use      (default PROJECT_DIR/Dockerfile, else the one beside this script)
 #       NPM_CA      CA bundle for npm in the build (TLS-intercepting proxy); default: auto-detected
@@ -15,7 +15,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PROJECT=$(cd "${1:-$HERE/../..}" && pwd) || { echo "SMOKE FAIL: project dir ${1:-$HERE/../..} not found"; exit 1; }
+PROJECT=$(cd "${1:-$HERE/../../..}" && pwd) || { echo "SMOKE FAIL: project dir ${1:-$HERE/../../..} not found"; exit 1; }
 name=$(basename "$PROJECT" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
 IMAGE=${IMAGE:-localhost/agora-token-server:smoke}
 GRACE=${GRACE:-30}

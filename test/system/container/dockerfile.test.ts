@@ -1,14 +1,14 @@
 /**
  * The Dockerfile, linted (dockerfile-utils, every rule at its strictest) and
  * checked for what the runtime image must be. Building and running the image
- * for real is test/container/smoke.sh, which .ci/run calls.
+ * for real is test/system/container/smoke.sh, which .ci/run calls.
  */
 import { readFileSync } from 'node:fs';
 import { validate, ValidationSeverity } from 'dockerfile-utils';
 import t from 'tap';
 
-const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-const dockerignore = readFileSync(new URL('../../.dockerignore', import.meta.url), 'utf8').split('\n');
+const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+const dockerignore = readFileSync(new URL('../../../.dockerignore', import.meta.url), 'utf8').split('\n');
 
 /** Instructions with continuation lines joined and comments dropped. */
 const instructions = dockerfile

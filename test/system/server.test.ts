@@ -7,9 +7,9 @@ import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { APP_CERTIFICATE, APP_ID } from './helper.js';
-import { freePort, startServer, stop, type ServerProcess } from './support/processes.js';
-import { isOneShapeError, parseResponse } from './support/raw-http.js';
+import { APP_CERTIFICATE, APP_ID } from '../helper.js';
+import { freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
+import { isOneShapeError, parseResponse } from '../support/raw-http.js';
 
 // Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
 // so the processes start together, up front, and the file gets more than tap's default 30 s.

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import t from 'tap';
-import { decode006, decode007, verify006, verify007 } from '../src/tokens/codec.js';
-import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from './helper.js';
-import { ROOT } from './tools.js';
+import { decode006, decode007, verify006, verify007 } from '../../src/tokens/codec.js';
+import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from '../helper.js';
+import { ROOT } from '../tools.js';
 
 const CLI = `${ROOT}dist/cli.js`;
 const OTHER_CERT = '00000000000000000000000000000001';
