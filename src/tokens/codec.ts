@@ -185,7 +185,10 @@ export class TokenDecodeError extends Error {
 
 /** Internal: carries a DecodeError out of the nested readers to `decodeToken`, which turns it into a result. */
 class Stop {
-  constructor(readonly failure: DecodeError) {}
+  readonly failure: DecodeError;
+  constructor(failure: DecodeError) {
+    this.failure = failure;
+  }
 }
 
 function stop(code: DecodeErrorCode, message: string): never {
@@ -197,10 +200,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class Reader {
   private offset = 0;
-  constructor(
-    private readonly buf: Buffer,
-    private readonly what: string,
-  ) {}
+  private readonly buf: Buffer;
+  private readonly what: string;
+  constructor(buf: Buffer, what: string) {
+    this.buf = buf;
+    this.what = what;
+  }
   private need(n: number): void {
     if (this.offset + n > this.buf.length) {
       stop('TRUNCATED', `the ${this.what} ends early: ${n} more bytes expected at byte ${this.offset} of ${this.buf.length}`);
