@@ -10,11 +10,12 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors, { HttpError, clientErrorHandler, frameworkErrors } from './plugins/errors.js';
+import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
 import health from './plugins/health.js';
+import jsonBody from './plugins/json-body.js';
 import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
-import policy from './plugins/policy.js';
+import query from './plugins/query.js';
 import rateLimit, { type RateLimitPluginOptions } from './plugins/rate-limit.js';
 import requestDeadline, { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
 import requestLog from './plugins/request-log.js';
@@ -25,7 +26,7 @@ import healthRoutes from './routes/health.js';
 import inspectPageRoutes from './routes/inspect-page.js';
 import v1InspectRoutes from './routes/v1/inspect.js';
 import v1TokenRoutes from './routes/v1/tokens.js';
-import { compatSchemas } from './schemas/compat.js';
+import { buildCompatSchemas, compatComponents } from './schemas/compat.js';
 import { HealthSchema, ReadinessCheckSchema, ReadinessSchema } from './schemas/health.js';
 import { inspectSchemas } from './schemas/inspect.js';
 import { buildTokenSchemas } from './schemas/tokens.js';
@@ -178,6 +179,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
+  await app.register(jsonBody);
   await app.register(requestDeadline);
   await app.register(health);
   await app.register(requestLog, { trustsProxy: config.trustProxy !== false && config.trustProxy !== 0 });
@@ -193,10 +195,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       throw new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header');
     }
   });
+  // After the security and CORS hooks too, for the same reason.
+  app.addHook('onRequest', refuseExpectation);
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
   });
+  // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint
+  // (the agora plugin's mint guard: policy and audit around the minter, as request.mint).
+  await app.register(auth, config.auth);
+  await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
   await app.register(agora, {
     appId: config.appId,
     appCertificate: config.appCertificate,
@@ -205,13 +213,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now: overrides.now,
     salt: overrides.salt,
   });
-  // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint (policy).
-  await app.register(auth, config.auth);
-  await app.register(rateLimit, { ...config.rateLimit, ...(overrides.redisTimeouts && { redisTimeouts: overrides.redisTimeouts }) });
-  await app.register(policy);
+  await app.register(query);
 
-  const tokenSchemas = buildTokenSchemas({ ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax });
-  for (const schema of [...Object.values(tokenSchemas), ...inspectSchemas, ...compatSchemas, HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
+  const limits = { ttlDefault: config.tokenTtlDefault, ttlMax: config.tokenTtlMax };
+  const tokenSchemas = buildTokenSchemas(limits);
+  const compatSchemas = buildCompatSchemas(limits);
+  for (const schema of [...Object.values(tokenSchemas), ...inspectSchemas, ...compatComponents(compatSchemas), HealthSchema, ReadinessCheckSchema, ReadinessSchema]) {
     app.addSchema(schema);
   }
   await app.register(swagger, { publicUrl: config.publicUrl });
@@ -221,6 +228,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(v1InspectRoutes, { prefix: '/v1/tokens' });
   await app.register(inspectPageRoutes, { authRequired: config.auth.methods.length > 0 });
   await app.register(healthRoutes);
-  await app.register(compatRoutes);
+  await app.register(compatRoutes, { schemas: compatSchemas });
   return app;
 }

@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { inspect } from 'node:util';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseApiKeyLines, type ApiKeyEntry } from './auth/api-keys.js';
+import { parseApiKeys, type ApiKeyEntry, type KeySource } from './auth/api-keys.js';
+import type { AuthMethod } from './auth/policy.js';
 import { AGORA_TTL_CAP, HEX32_PATTERN } from './tokens/rules.js';
 
 /**
@@ -152,7 +153,7 @@ export interface Config {
   trustProxy: boolean | number | string[];
 }
 
-export type AuthMethod = 'apiKey' | 'jwt';
+export type { AuthMethod };
 
 export interface JwtConfig {
   /** Exactly one key source. */
@@ -437,35 +438,21 @@ function authConfig(e: Env, env: Record<string, string | undefined>, readFile: (
   }
   const apiKeys: ApiKeyEntry[] = [];
   if (methods.includes('apiKey')) {
-    if (e.API_KEYS !== undefined) {
-      const keys = parseApiKeyLines(e.API_KEYS.split(','), { allowOptions: false });
-      if (!keys.ok) fail('API_KEYS', env);
-      apiKeys.push(...keys.entries);
-    }
+    const sources: KeySource[] = [];
+    if (e.API_KEYS !== undefined) sources.push({ variable: 'API_KEYS', text: e.API_KEYS });
     if (e.API_KEYS_FILE !== undefined) {
-      let text: string;
       try {
-        text = readFile(e.API_KEYS_FILE);
+        sources.push({ variable: 'API_KEYS_FILE', text: readFile(e.API_KEYS_FILE) });
       } catch {
         fail('API_KEYS_FILE', env);
       }
-      const keys = parseApiKeyLines(text.split('\n'), { allowOptions: true });
-      if (!keys.ok) {
-        // The line number helps; the line itself may hold a key and is never echoed.
-        throw new ConfigError(`API_KEYS_FILE is invalid at line ${keys.line}: expected ${EXPECTED.API_KEYS_FILE}`);
-      }
-      apiKeys.push(...keys.entries);
     }
+    // The variable, line and reason help; the line itself may hold a key and is never echoed.
+    const keys = parseApiKeys(sources);
+    if (!keys.ok) throw new ConfigError(keys.message);
+    apiKeys.push(...keys.entries);
     if (apiKeys.length === 0) {
       throw new ConfigError('API_KEYS is missing: AUTH_MODE includes apiKey, so set API_KEYS or API_KEYS_FILE with at least one key');
-    }
-    if (new Set(apiKeys.map((k) => k.id)).size !== apiKeys.length) {
-      throw new ConfigError('API_KEYS is invalid: two keys share a name');
-    }
-    // The same key under two names (say a limited and an unlimited line): which line
-    // applies would depend on their order. Refused, whether given as key or digest.
-    if (new Set(apiKeys.map((k) => k.digest.toString('hex'))).size !== apiKeys.length) {
-      throw new ConfigError('API_KEYS is invalid: the same key is listed twice (under two names, or as a key and as its digest)');
     }
   }
   if (!methods.includes('jwt')) return { methods, apiKeys };

@@ -69,3 +69,21 @@ t.test('this process captures its log lines and secrets for the scan', async (t)
   t.ok(logLines.length > before, 'trace lines are captured');
   t.same(findLeaks([{ file: 'self', secrets: [...secrets], lines: logLines }]).hits, [], 'none holds a secret');
 });
+
+t.test('at trace, a key passed in the query string (?apikey=, ?token=, ?<key>) on any route leaves no secret in the log', async (t) => {
+  const app = await build(t, { LOG_LEVEL: 'trace', AUTH_MODE: 'apiKey', API_KEYS: API_KEY });
+  const port = await listen(t, app);
+  const before = logLines.length;
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  for (const query of [`apikey=${API_KEY}`, `token=${encodeURIComponent(APP_CERTIFICATE)}`, `channelName=c&${API_KEY}`]) {
+    await app.inject({ url: `/access_token?channelName=c&${query}`, headers: auth });
+    await app.inject({ url: `/rtc/c/publisher/uid/5?${query}`, headers: auth });
+    await app.inject({ method: 'POST', url: `/v1/tokens/chat?${query}`, payload: {}, headers: auth });
+    await app.inject({ url: `/healthz?${query}` });
+    await app.inject({ url: `/nowhere?${query}` });
+    await exchange(port, `GET /%ff?${query} HTTP/1.1\r\nHost: x\r\n\r\n`, 500);
+  }
+  const lines = logLines.slice(before);
+  t.ok(lines.filter((l) => l.includes('"request"')).length >= 15, 'the requests were logged');
+  t.same(findLeaks([{ file: 'self', secrets: [...secrets], lines }]).hits, [], 'none holds a secret');
+});

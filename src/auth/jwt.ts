@@ -4,10 +4,10 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { UnsecuredJWT, createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
-import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, UID_MAX } from '../tokens/rules.js';
-import { TOKEN_TYPE_NAMES, grantsOf, validPattern, type Caller } from './policy.js';
+import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
+import { JWT_DEFAULT_ROLES, TOKEN_TYPE_NAMES, grantsOf, uidOf, validPattern, type Caller } from './policy.js';
 
 /** Why a credential was refused: 401 (bad credential), 403 (unusable claims) or 503 (keys unreachable). */
 export class AuthFailure extends Error {
@@ -26,7 +26,7 @@ export const PolicyClaimSchema = Type.Object(
   {
     channels: Type.Optional(Type.Array(Type.String({ pattern: `^[${AGORA_CHARSET}*]{1,${CHANNEL_NAME_MAX}}$` }))),
     services: Type.Optional(Type.Array(Type.Union(TOKEN_TYPE_NAMES.map((t) => Type.Literal(t))))),
-    roles: Type.Optional(Type.Array(Type.Union([Type.Literal('publisher'), Type.Literal('subscriber')]))),
+    roles: Type.Optional(Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))))),
     wildcardUid: Type.Optional(Type.Boolean()),
     anyUser: Type.Optional(Type.Boolean()),
     maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: AGORA_TTL_CAP })),
@@ -37,9 +37,10 @@ export const PolicyClaimSchema = Type.Object(
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const JWKS_TIMEOUT_MS = 3_000;
 
+/** A uid claim: a canonical decimal string or a whole number, in range (uidOf decides both alike). */
 function claimUid(value: unknown): number | undefined {
-  const n = typeof value === 'string' && /^(0|[1-9][0-9]{0,9})$/.test(value) ? Number(value) : value;
-  return Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= UID_MAX ? (n as number) : undefined;
+  if (typeof value === 'string') return uidOf(value);
+  return Number.isSafeInteger(value) ? uidOf(String(value)) : undefined;
 }
 
 function claimText(value: unknown): string | undefined {
@@ -62,7 +63,7 @@ export function callerFromClaims(payload: JWTPayload, cfg: Pick<JwtConfig, 'iden
   const grants = grantsOf(
     policy,
     { anyIdentity: policy.anyUser === true, identity: claimText(payload[cfg.identityClaim]), uid: claimUid(payload[cfg.uidClaim]) },
-    ['subscriber'],
+    JWT_DEFAULT_ROLES,
   );
   return { id: subject, method: 'jwt', grants };
 }
@@ -72,7 +73,29 @@ export type JwtVerifier = (token: string) => Promise<Caller>;
 /** The key set could not be fetched or read: the one failure that is not the caller's fault. */
 class KeysUnavailable extends Error {}
 
+/** The unsecured header `{"alg":"none"}`, to have jose judge a payload's claims without its signature. */
+const NONE_HEADER = Buffer.from('{"alg":"none"}').toString('base64url');
+
+/**
+ * While the key set cannot be fetched, whatever can be judged without it is still
+ * judged: an expired, not-yet-valid, wrongly addressed, subject-less or malformed
+ * token is a 401 then too. The claims go through jose's own claim checks (with the
+ * verifier's options) on the unsigned payload; nothing here ever accepts a token.
+ */
+function judgeWithoutKey(payload: string, options: Parameters<typeof UnsecuredJWT.decode>[1]): void {
+  const claims = UnsecuredJWT.decode(`${NONE_HEADER}.${payload}.`, options).payload;
+  if (claimText(claims.sub) === undefined) throw new AuthFailure(401, 'INVALID_TOKEN', 'invalid token: the sub claim is required');
+}
+
 export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
+  const options = {
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+    algorithms: cfg.algorithms,
+    clockTolerance: cfg.clockSkewSeconds,
+    // A token without exp would be valid forever.
+    requiredClaims: ['exp'],
+  };
   let key: Parameters<typeof jwtVerify>[1];
   if (cfg.jwksUrl) {
     const remote = createRemoteJWKSet(cfg.jwksUrl, {
@@ -89,20 +112,14 @@ export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
         if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) {
           throw err;
         }
+        // jose has checked the header (and the algorithm) already; the claims need no key.
+        judgeWithoutKey(String(token.payload), options); // compact JWS: always the base64url text
         throw new KeysUnavailable();
       }
     };
   } else {
     key = cfg.publicKey ?? new TextEncoder().encode(cfg.secret?.reveal());
   }
-  const options = {
-    issuer: cfg.issuer,
-    audience: cfg.audience,
-    algorithms: cfg.algorithms,
-    clockTolerance: cfg.clockSkewSeconds,
-    // A token without exp would be valid forever.
-    requiredClaims: ['exp'],
-  };
   return async (token) => {
     let payload: JWTPayload;
     try {
@@ -120,6 +137,7 @@ export function createJwtVerifier(cfg: JwtConfig): JwtVerifier {
  * throw a plain TypeError, and that is still a forged credential.
  */
 function toAuthFailure(err: unknown): AuthFailure {
+  if (err instanceof AuthFailure) return err;
   if (err instanceof KeysUnavailable) return new AuthFailure(503, 'AUTH_UNAVAILABLE', 'signing keys are unavailable; try again shortly');
   if (err instanceof errors.JWTExpired) return new AuthFailure(401, 'TOKEN_EXPIRED', 'the token has expired');
   if (err instanceof errors.JWKSNoMatchingKey) return new AuthFailure(401, 'INVALID_TOKEN', 'no signing key matches the token');

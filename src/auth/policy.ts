@@ -6,7 +6,10 @@
  * make it. That includes a lifetime above the caller's own cap; a lifetime above
  * the server's TOKEN_TTL_MAX stays a 400, because nobody may ask for it.
  */
-import { UID_MAX } from '../tokens/rules.js';
+import type { Rtm2PermissionsInput } from '../tokens/mint.js';
+import { ROLES, UID_MAX, UID_PATTERN, type ApaasRole, type Role } from '../tokens/rules.js';
+
+export type { Role };
 
 interface TokenTypeInfo {
   /** Not bound to one user: full access for the whole app. Never granted by default. */
@@ -50,8 +53,6 @@ export const TOKEN_TYPE_NAMES = Object.keys(TOKEN_TYPES) as TokenType[];
 export function isTokenType(name: string): name is TokenType {
   return Object.hasOwn(TOKEN_TYPES, name);
 }
-
-export type Role = 'publisher' | 'subscriber';
 
 /** What one caller may mint. */
 export interface Grants {
@@ -106,19 +107,27 @@ export function grantsOf(r: Restrictions, base: Pick<Grants, 'anyIdentity' | 'id
     ...base,
     channels: r.channels,
     services: [...new Set(services)],
-    roles: roles.includes('publisher') ? ['publisher', 'subscriber'] : ['subscriber'],
+    roles: roles.includes('publisher') ? ROLES : ['subscriber'],
     wildcardUid: r.wildcardUid === true,
     maxTtl: r.maxTtl,
     rateLimit: r.rateLimit,
   };
 }
 
-export type AuthMethod = 'none' | 'apiKey' | 'jwt';
+/** The credentials a deployment may accept (AUTH_MODE lists them). */
+export const AUTH_METHODS = ['apiKey', 'jwt'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** Key-file lines: a key acts for a backend, which mints for both roles unless its line says otherwise. */
+export const API_KEY_DEFAULT_ROLES: readonly Role[] = ROLES;
+/** JWTs: an end user's credential, which mints join-only tokens unless its policy claim says otherwise. */
+export const JWT_DEFAULT_ROLES: readonly Role[] = ['subscriber'];
 
 export interface Caller {
   /** Key name or JWT subject: safe to log, the rate-limit key. */
   id: string;
-  method: AuthMethod;
+  /** 'none': AUTH_MODE=none, the anonymous caller. */
+  method: AuthMethod | 'none';
   grants: Grants;
 }
 
@@ -126,11 +135,17 @@ export interface Caller {
 export const OPEN_GRANTS: Grants = {
   anyIdentity: true,
   services: TOKEN_TYPE_NAMES,
-  roles: ['publisher', 'subscriber'],
+  roles: ROLES,
   wildcardUid: true,
 };
 
 export type Service = 'rtc' | 'rtm' | 'rtc-rtm' | 'chat' | 'apaas' | 'convoai' | 'stt' | 'fpa';
+
+/** A value of the request and the field (v1 path) it came from. */
+export interface Named<T> {
+  value: T;
+  field: string;
+}
 
 /** A mint request as the policy sees it, after defaults are applied. */
 export interface MintRequest {
@@ -142,12 +157,56 @@ export interface MintRequest {
   userId?: string | undefined;
   /** APaaS: the room of a room-user token. */
   roomUuid?: string | undefined;
+  /** The grant the role needs (APaaS roles map to one: see APAAS_ROLE_GRANT). */
   role?: Role | undefined;
+  /** The role as the request names it, when that is not `role` (APaaS: teacher, student, …). */
+  roleName?: string | undefined;
   expireSeconds: number;
+  /**
+   * Every other input that names a channel (APaaS roomUuid, RTM 2 channel resources):
+   * each must match the caller's channel patterns, like channelName.
+   */
+  channels?: readonly Named<string>[] | undefined;
+  /** Users the token may act as (RTM 2 `users.write`): each must be the caller's own identity. */
+  writesAs?: readonly Named<string>[] | undefined;
+  /** Every other lifetime of the token (privileges, RTM login): each is capped like expireSeconds. */
+  lifetimes?: readonly Named<number>[] | undefined;
 }
 
-/** The request fields as the route names them (compat routes use their own names). */
-export type FieldNames = Partial<Record<'channelName' | 'uid' | 'userAccount' | 'userId' | 'role' | 'expireSeconds', string>>;
+/** The request fields as the route names them (compat routes use their own names); unlisted = the v1 name. */
+export type FieldNames = Readonly<Partial<Record<string, string>>>;
+
+/**
+ * The grant each Flexible Classroom role needs. Hosts (teacher, assistant) run the
+ * class and publish at will: publisher, like an RTC publisher. `invisible` watches the
+ * class unseen by everyone in it, a staff capability: publisher too. Students and
+ * observers join as audience (a student publishes only when a host invites them on
+ * stage): subscriber.
+ */
+export const APAAS_ROLE_GRANT: Record<ApaasRole, Role> = {
+  teacher: 'publisher',
+  assistant: 'publisher',
+  invisible: 'publisher',
+  student: 'subscriber',
+  observer: 'subscriber',
+};
+
+/** RTM 2 resources that are channels: a channel-restricted caller may name only its channels there. */
+const RTM2_CHANNEL_RESOURCES = ['messageChannels', 'streamChannels', 'groupChannels'] as const;
+
+/**
+ * What RTM 2 permissions ask for, as the policy checks it: every channel named (read
+ * or write) and every user the token may write as. Reading other users is what a chat
+ * does and stays open; server groups name no channel and no user.
+ */
+export function rtm2Scope(permissions: Rtm2PermissionsInput | undefined): Pick<MintRequest, 'channels' | 'writesAs'> {
+  const named = (kind: keyof Rtm2PermissionsInput, access: 'read' | 'write') =>
+    (permissions?.[kind]?.[access] ?? []).map((value, i) => ({ value, field: `permissions.${kind}.${access}.${i}` }));
+  return {
+    channels: RTM2_CHANNEL_RESOURCES.flatMap((kind) => [...named(kind, 'read'), ...named(kind, 'write')]),
+    writesAs: named('users', 'write'),
+  };
+}
 
 export interface Denial {
   code: string;
@@ -180,12 +239,15 @@ export function checkInspect(grants: Grants): Denial | undefined {
   return { code: 'SERVICE_NOT_ALLOWED', message: 'this caller may not inspect tokens (not granted inspect)' };
 }
 
+/** The default lifetime's rule in words, for the schemas that document it (defaultTtl applies it). */
+export const DEFAULT_TTL_TEXT = "TOKEN_TTL_DEFAULT, or the caller's own cap when that is lower";
+
 /** The lifetime to use when the request names none: the server default, within the caller's cap. */
 export function defaultTtl(serverDefault: number, grants: Grants): number {
   return Math.min(serverDefault, grants.maxTtl ?? serverDefault);
 }
 
-const CANONICAL_UID = /^(0|[1-9][0-9]{0,9})$/;
+const CANONICAL_UID = new RegExp(UID_PATTERN);
 
 /**
  * The uid a user id stands for. Both token formats write the uid as its decimal
@@ -243,50 +305,70 @@ const wildcardDenial = (field: string): Denial => ({
   message: 'this caller may not mint tokens for the wildcard uid 0 (a user id "0" is uid 0)',
 });
 
-/** One identity check for uids, accounts and user ids alike; digit-only ids count as the uid they encode. */
-function identityDenial(grants: Grants, id: number | string, field: string, what: string): Denial | undefined {
+/**
+ * One identity check for uids, accounts and user ids alike; digit-only ids count as
+ * the uid they encode. `wildcard`: whether 0 here is Agora's wildcard (a token identity)
+ * or just a name (an RTM 2 user resource).
+ */
+function identityDenial(grants: Grants, id: number | string, field: string, what: string, wildcard = true): Denial | undefined {
   const uid = typeof id === 'number' ? id : uidOf(id);
-  if (uid === 0) return grants.wildcardUid ? undefined : wildcardDenial(field);
+  if (uid === 0 && wildcard) return grants.wildcardUid ? undefined : wildcardDenial(field);
   if (grants.anyIdentity) return undefined;
   if (uid !== undefined ? uid === grants.uid : id === grants.identity) return undefined;
-  return { code: 'IDENTITY_NOT_ALLOWED', field, message: `this caller may only mint tokens for its own ${what}` };
+  return { code: 'IDENTITY_NOT_ALLOWED', field, message: `this caller may only ${what}` };
 }
 
-/** Returns why the caller may not mint this, or undefined when it may. */
-export function checkPolicy(grants: Grants, req: MintRequest, names: FieldNames = {}): Denial | undefined {
-  const field = (name: keyof FieldNames) => names[name] ?? name;
+/**
+ * Returns why the caller may not mint this, or undefined when it may. `has` says
+ * whether the route has an input by that name: a refusal names only a field the
+ * caller can change (or none).
+ */
+export function checkPolicy(grants: Grants, req: MintRequest, names: FieldNames = {}, has: (field: string) => boolean = () => true): Denial | undefined {
+  const denial = firstDenial(grants, req, (name) => names[name] ?? name, has);
+  return denial?.field === undefined || has(denial.field) ? denial : { ...denial, field: undefined };
+}
 
+function firstDenial(grants: Grants, req: MintRequest, field: (name: string) => string, has: (field: string) => boolean): Denial | undefined {
   const refused = typesOf(req).find((t) => !grants.services.includes(t));
   if (refused !== undefined) {
-    // An app token is what a request gets by leaving out the user: name that field.
+    // An app token is what a request gets by leaving out the user: name that field, where the route has one.
     const info: TokenTypeInfo = TOKEN_TYPES[refused];
-    const userless = info.appVariantOf !== undefined;
+    const userField = info.appVariantOf !== undefined && has(field('userId')) ? field('userId') : undefined;
     return {
       code: 'SERVICE_NOT_ALLOWED',
-      field: userless ? field('userId') : undefined,
-      message: `this caller may not mint ${refused} tokens${userless ? ' (app-level; give a user id)' : info.appLevel ? ' (app-level)' : ''}`,
+      field: userField,
+      message: `this caller may not mint ${refused} tokens${userField ? ` (app-level; give ${userField})` : info.appLevel ? ' (app-level)' : ''}`,
     };
   }
-  if (grants.maxTtl !== undefined && req.expireSeconds > grants.maxTtl) {
+  const lifetimes = [{ value: req.expireSeconds, field: 'expireSeconds' }, ...(req.lifetimes ?? [])];
+  const tooLong = grants.maxTtl === undefined ? undefined : lifetimes.find((l) => l.value > (grants.maxTtl as number));
+  if (tooLong !== undefined) {
     return {
       code: 'TTL_ABOVE_CALLER_CAP',
-      field: field('expireSeconds'),
-      message: `${field('expireSeconds')} ${req.expireSeconds} is above this caller's cap of ${grants.maxTtl} seconds`,
+      field: field(tooLong.field),
+      message: `${field(tooLong.field)} ${tooLong.value} is above this caller's cap of ${grants.maxTtl} seconds`,
     };
   }
-  if (req.channelName !== undefined && !channelAllowed(grants.channels, req.channelName)) {
-    return { code: 'CHANNEL_NOT_ALLOWED', field: field('channelName'), message: `this caller may not mint tokens for channel ${JSON.stringify(req.channelName)}` };
+  const channels = [...(req.channelName === undefined ? [] : [{ value: req.channelName, field: 'channelName' }]), ...(req.channels ?? [])];
+  const outside = channels.find((c) => !channelAllowed(grants.channels, c.value));
+  if (outside !== undefined) {
+    return { code: 'CHANNEL_NOT_ALLOWED', field: field(outside.field), message: `this caller may not mint tokens for channel ${JSON.stringify(outside.value)}` };
   }
   if (req.role !== undefined && !grants.roles.includes(req.role)) {
-    return { code: 'ROLE_NOT_ALLOWED', field: field('role'), message: `this caller may not mint ${req.role} tokens` };
+    const message = req.roleName === undefined ? `this caller may not mint ${req.role} tokens` : `this caller may not mint ${req.roleName} tokens (they need the ${req.role} grant)`;
+    return { code: 'ROLE_NOT_ALLOWED', field: field('role'), message };
   }
-  const ids: [number | string | undefined, keyof FieldNames, string][] = [
+  const ids: [number | string | undefined, string, string][] = [
     [req.uid, 'uid', 'uid'],
     [req.userAccount, 'userAccount', 'user account'],
     [req.userId, 'userId', 'user id'],
   ];
   for (const [id, name, what] of ids) {
-    const denial = id === undefined ? undefined : identityDenial(grants, id, field(name), what);
+    const denial = id === undefined ? undefined : identityDenial(grants, id, field(name), `mint tokens for its own ${what}`);
+    if (denial) return denial;
+  }
+  for (const w of req.writesAs ?? []) {
+    const denial = identityDenial(grants, w.value, field(w.field), 'get write permission on its own user id', false);
     if (denial) return denial;
   }
   return undefined;

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findApiKey, type ApiKeyEntry } from '../auth/api-keys.js';
 import { AuthFailure, createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
-import { OPEN_GRANTS, grantsOf, type Caller, type Grants } from '../auth/policy.js';
+import { API_KEY_DEFAULT_ROLES, OPEN_GRANTS, grantsOf, type Caller, type Grants } from '../auth/policy.js';
 import type { AuthConfig } from '../config.js';
 import { HttpError } from './errors.js';
 
@@ -34,7 +34,7 @@ export function requiresCredentials(request: FastifyRequest): boolean {
 
 /** A key acts for any user (it is a backend's), within its line's restrictions; both roles by default. */
 function keyGrants(key: ApiKeyEntry): Grants {
-  return grantsOf(key.limits, { anyIdentity: true }, ['publisher', 'subscriber']);
+  return grantsOf(key.limits, { anyIdentity: true }, API_KEY_DEFAULT_ROLES);
 }
 
 function unauthorized(code: string, message: string, bearerError?: 'invalid_token' | 'invalid_request'): HttpError {

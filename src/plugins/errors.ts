@@ -16,6 +16,7 @@ import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 import { ErrorSchema, type ErrorBody } from '../schemas/common.js';
 import { ABSOLUTE_TIMESTAMP_FLOOR, TokenInputError, type FieldNames } from '../tokens/rules.js';
+import { logRequest } from './request-log.js';
 import { API_SECURITY_HEADERS } from './security.js';
 
 declare module 'fastify' {
@@ -134,8 +135,23 @@ export function clientErrorHandler(this: FastifyInstance, err: Error & { code: s
   if (socket.destroyed) return;
   const [statusCode, code, message] = CLIENT_ERRORS[err.code] ?? MALFORMED;
   const requestId = randomUUID();
-  this.log.info({ requestId, statusCode, code, reason: err.code }, 'client error');
+  // No request was parsed, so no header can name another client: the peer is the client.
+  this.log.info({ requestId, statusCode, code, reason: err.code, clientIp: socket.remoteAddress }, 'client error');
   answerOnSocket(socket, statusCode, code, message, requestId);
+}
+
+/** Node's own test for an expectation it meets (lib/_http_server.js): only 100-continue. */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/**
+ * An onRequest hook: a request whose Expect header asks for anything but 100-continue
+ * (RFC 9110, section 10.1.1) is a 417 in the one shape.
+ */
+export async function refuseExpectation(request: FastifyRequest): Promise<void> {
+  const expect = request.headers.expect;
+  if (expect !== undefined && !CONTINUE.test(expect)) {
+    throw new HttpError(417, 'EXPECTATION_FAILED', 'the Expect header asks for something this server does not do; only 100-continue is supported');
+  }
 }
 
 /** Fields holding a lifetime in seconds, where an absolute timestamp is a common mistake. */
@@ -188,12 +204,25 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
 }
 
 /**
+ * What the router refuses, named without the URL: Fastify's own messages quote it,
+ * query string included, and a query string may hold credentials.
+ */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the URL path is not valid (invalid percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment is longer than the router accepts',
+};
+
+/**
  * The server's `frameworkErrors`: the router could not decode the URL (`GET /%ff`) or a
- * path parameter is too long. No hook runs for these, so the headers are set here.
+ * path parameter is too long. No hook runs for these, so the headers and the request
+ * line are written here.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.headers({ ...API_SECURITY_HEADERS, 'x-request-id': request.id });
+  // Only the router's two errors reach this handler.
+  error.message = FRAMEWORK_MESSAGES[error.code] as string;
   void sendError(error, request, reply);
+  logRequest(request, reply);
 }
 
 async function errorsPlugin(app: FastifyInstance) {
@@ -237,10 +266,15 @@ async function errorsPlugin(app: FastifyInstance) {
 
   app.setErrorHandler(sendError);
 
+  // Without a listener Node answers an Expect other than 100-continue with a bare 417 of its own
+  // (no body, no request id, no log line). Handed on as a request, the app refuses it in the
+  // one shape (refuseExpectation): exactly what Node does itself with an Expect it accepts.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res));
+
   // Without a listener Node drops a CONNECT request's socket without a word: this is not a proxy.
   app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
     const requestId = randomUUID();
-    app.log.info({ requestId, method: req.method, statusCode: 405 }, 'client error');
+    app.log.info({ requestId, method: req.method, statusCode: 405, clientIp: socket.remoteAddress }, 'client error');
     answerOnSocket(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported: this server is not a proxy', requestId, { allow: 'GET, HEAD, POST, OPTIONS' });
   });
 }

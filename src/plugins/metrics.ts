@@ -12,11 +12,32 @@ import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errorBody } from './errors.js';
 
+/**
+ * The `type` label of the tokens-minted counter: one count per token a response holds
+ * (rtc_rtm = one combined token; rtm2 = an RTM 2 token with permissions). The agora
+ * plugin can count nothing else; README's metrics table lists exactly these.
+ */
+export const MINTED_TYPES = [
+  'rtc',
+  'rtm',
+  'rtm2',
+  'rtc_rtm',
+  'chat_user',
+  'chat_app',
+  'apaas_room_user',
+  'apaas_user',
+  'apaas_app',
+  'convoai',
+  'stt',
+  'fpa',
+] as const;
+export type MintedType = (typeof MINTED_TYPES)[number];
+
 export interface Metrics {
   registry: Registry;
   /** Seconds from request to response, by method, route template and status. */
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
-  /** Tokens built; type is rtc, rtm, rtc_rtm (one combined token), chat_user or chat_app. */
+  /** Tokens built, by type (MINTED_TYPES) and version. */
   tokensMinted: Counter<'type' | 'version'>;
   /** Rejected credentials; reason is the error code of the response (e.g. UNAUTHORIZED). */
   authFailures: Counter<'reason'>;
@@ -72,7 +93,7 @@ function createMetrics(isDraining: () => boolean): Metrics {
     }),
     tokensMinted: new Counter({
       name: `${METRIC_PREFIX}tokens_minted_total`,
-      help: 'Tokens minted, by type (rtc, rtm, rtc_rtm, chat_user, chat_app) and version (006, 007)',
+      help: `Tokens minted, by type (${MINTED_TYPES.join(', ')}) and version (006, 007)`,
       labelNames: ['type', 'version'],
       registers,
     }),

@@ -5,14 +5,36 @@
  * to a client) and, once an authentication plugin sets `request.callerId`, who called.
  * Fastify's own two lines per request are turned off in serverOptions.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { knownParameters, loggableUrl } from './query.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller (e.g. an API key's id, never the key); set by the auth plugin. */
     callerId: string | undefined;
   }
+}
+
+/**
+ * Writes the request line. Also called by the error paths no hook reaches (a URL the
+ * router cannot decode), so that every answered request leaves the same line.
+ * The URL keeps the values of the route's own query parameters only (see loggableUrl).
+ */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
+  request.log.info(
+    {
+      method: request.method,
+      url: loggableUrl(request.url, knownParameters(request)),
+      route: request.routeOptions.url ?? null,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      clientIp: request.ip,
+      ...(request.callerId !== undefined && { callerId: request.callerId }),
+    },
+    'request',
+  );
 }
 
 export interface RequestLogOptions {
@@ -35,21 +57,7 @@ async function requestLogPlugin(app: FastifyInstance, opts: RequestLogOptions) {
       );
     });
   }
-  app.addHook('onResponse', async (request, reply) => {
-    // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        route: request.routeOptions.url ?? null,
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        clientIp: request.ip,
-        ...(request.callerId !== undefined && { callerId: request.callerId }),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
 }
 
 export default fp(requestLogPlugin, { name: 'request-log', fastify: '5.x' });

@@ -24,7 +24,7 @@ export interface SwaggerPluginOptions {
 const DESCRIPTION = `Mints Agora access tokens for RTC (video and voice), RTM (signaling) and Chat.
 
 Use the \`tokens\` operations (\`/v1/tokens/…\`). The \`compat\` operations are drop-in replacements for older
-token servers' URLs and are deprecated.
+token servers' URLs: the tutorial's \`GET /access_token\` is supported, the others are deprecated.
 
 ## Token versions
 - **007** (AccessToken2, the default): current SDKs. Carries RTC, RTM and Chat services; one token can hold

@@ -92,6 +92,5 @@ export function withRuleExample<T extends object>(responses: T, names: FieldName
   };
 }
 
-export { mintSecurity } from '../schemas/security.js';
 
 export { error as errorResponse };

@@ -28,13 +28,16 @@ export function buildFamilySchemas(l: TtlLimits) {
       minLength: 1,
       maxLength: CHANNEL_NAME_MAX,
       pattern: CHANNEL_NAME_PATTERN,
-      description: 'Flexible Classroom room id (also the RTC/RTM channel of the class): channel-name rules. Give it for a room-user token.',
+      description:
+        "Flexible Classroom room id (also the RTC/RTM channel of the class): channel-name rules, and within the caller's channels. Give it for a room-user token.",
       examples: ['class-101'],
     });
   const userUuid = () => rtmUserId('Flexible Classroom user id (also the RTM user id): give it alone for a user token, with roomUuid and role for a room-user token.');
   const apaasRole = () =>
     StringEnum(APAAS_ROLE_NAMES, {
-      description: 'Role in the room (Agora numbers them 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer). Room-user tokens only.',
+      description:
+        'Role in the room (Agora numbers them 0 invisible, 1 teacher, 2 student, 3 assistant, 4 observer). Room-user tokens only. ' +
+        'teacher, assistant and invisible need the publisher grant; student and observer the subscriber grant.',
     });
 
   const ApaasTokenRequestSchema = Type.Object(

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_TOKEN_LENGTH, SERVICE_TYPES } from '../tokens/codec.js';
 import { PROBLEM_CODES, type Inspection } from '../tokens/inspect.js';
-import { CHANNEL_NAME_MAX, CHANNEL_NAME_PATTERN, UID_MAX, USER_ACCOUNT_MAX, USER_ACCOUNT_PATTERN } from '../tokens/rules.js';
+import { CHANNEL_NAME_MAX, CHANNEL_NAME_PATTERN, UID_MAX, USER_ACCOUNT_MAX, USER_ACCOUNT_PATTERN, VERSIONS } from '../tokens/rules.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS, StringEnum, ref } from './common.js';
 
 const unix = (description: string, example: number) => Type.Integer({ description, examples: [example] });
@@ -177,7 +177,7 @@ export const InspectedServiceSchema = Type.Object(
 export const InspectTokenResponseSchema = Type.Object(
   {
     valid: Type.Boolean({ description: 'No problem of severity error: as far as the token shows, Agora accepts it', examples: [false] }),
-    version: StringEnum(['006', '007'] as const, { description: 'Token format' }),
+    version: StringEnum(VERSIONS, { description: 'Token format' }),
     appId: Type.String({ description: "The token's App ID", examples: ['0123456789abcdef0123456789abcdef'] }),
     appIdMatches: Type.Optional(Type.Boolean({ description: "Whether it is this server's App ID", examples: [true] })),
     issuedAt: Type.Optional(isoTime('When the token was signed (007 only: 006 tokens carry no issue time)', isoOf(ISSUED))),

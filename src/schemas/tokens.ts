@@ -2,6 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   CHANNEL_NAME_MAX,
   CHANNEL_NAME_PATTERN,
+  DEFAULT_ROLE,
+  DEFAULT_VERSION,
+  ROLES,
+  VERSIONS,
+  type Role,
   RTM2_NAMES_PER_LIST_MAX,
   RTM2_NAMES_TOTAL_MAX,
   CHAT_USER_ID_MAX,
@@ -12,12 +17,10 @@ import {
   USER_ACCOUNT_MAX,
   USER_ACCOUNT_PATTERN,
 } from '../tokens/rules.js';
+import { DEFAULT_TTL_TEXT } from '../auth/policy.js';
 import { EXAMPLE_TIMES, EXAMPLE_TOKENS, StringEnum } from './common.js';
 // family.ts builds on the field helpers below; it uses them only when called, so the cycle is harmless.
 import { buildFamilySchemas } from './family.js';
-
-export const ROLES = ['publisher', 'subscriber'] as const;
-export const VERSIONS = ['006', '007'] as const;
 
 export interface TtlLimits {
   ttlDefault: number;
@@ -50,7 +53,7 @@ export const userAccount = () =>
     examples: ['alice'],
   });
 
-export const role = (byDefault: (typeof ROLES)[number] = 'subscriber') =>
+export const role = (byDefault: Role = DEFAULT_ROLE) =>
   StringEnum(ROLES, {
     default: byDefault,
     description: 'publisher: join and publish audio, video and data; subscriber: join only (publishing is only enforced when co-host authentication is on).',
@@ -58,7 +61,7 @@ export const role = (byDefault: (typeof ROLES)[number] = 'subscriber') =>
 
 export const version = () =>
   StringEnum(VERSIONS, {
-    default: '007',
+    default: DEFAULT_VERSION,
     description: "Token format. 007 (AccessToken2) is current; 006 (AccessToken) is for SDKs older than 2.x/3.x.",
   });
 
@@ -67,7 +70,7 @@ export function expireSeconds(l: TtlLimits) {
     minimum: 1,
     maximum: l.ttlMax,
     default: l.ttlDefault,
-    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}; when absent, the default or the caller's own cap, whichever is lower.`,
+    description: `Lifetime in seconds FROM NOW (not a unix timestamp), at most ${l.ttlMax}; when absent, ${DEFAULT_TTL_TEXT}.`,
     examples: [3600],
   });
 }
@@ -147,7 +150,8 @@ export function rtm2Permissions() {
       minProperties: 1,
       description:
         `Version 007 only: makes an RTM 2 token (ServiceRtm2) limited to these resources, at most ${RTM2_NAMES_TOTAL_MAX} names in all. ` +
-        'Agora must enable resource permissions for the project; without that, use a plain RTM token.',
+        'Agora must enable resource permissions for the project; without that, use a plain RTM token. A channel-restricted ' +
+        "caller may name only its channels (message, stream and group channels); a caller bound to itself may write only as its own user id.",
       examples: [{ messageChannels: { read: ['lobby', 'news'], write: ['lobby'] }, users: { read: ['bob'] } }],
     },
   );

@@ -19,7 +19,7 @@ import {
   type Rtm2Permission,
   type ServiceName,
 } from './codec.js';
-import { AGORA_TTL_CAP, ABSOLUTE_TIMESTAMP_FLOOR, UID_MAX } from './rules.js';
+import { AGORA_TTL_CAP, ABSOLUTE_TIMESTAMP_FLOOR, UID_MAX, UID_PATTERN, type TokenVersion } from './rules.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -85,7 +85,7 @@ export type SignatureState = 'valid' | 'invalid' | 'unchecked';
 export interface Inspection {
   /** No problem of severity error: as far as the token shows, Agora accepts it. */
   valid: boolean;
-  version: '006' | '007';
+  version: TokenVersion;
   appId: string;
   /** Whether the token's App ID is the one given (this server's); absent when none was given. */
   appIdMatches?: boolean;
@@ -137,7 +137,7 @@ export function duration(seconds: number): string {
   return `${Math.round(s / 86_400)} days`;
 }
 
-const UID_TEXT = /^(0|[1-9][0-9]{0,9})$/;
+const UID_TEXT = new RegExp(UID_PATTERN);
 
 /** The uid slot as Agora's libraries write it: '' for uid 0, the decimal uid, or the user account. */
 function readUidSlot(slot: string): { uid: number } | { userAccount: string } {

@@ -23,6 +23,8 @@ import {
   RTM2_RESOURCE_KINDS,
   TokenInputError,
   type ApaasRole,
+  type Role,
+  type TokenVersion,
   checkChannelName,
   checkChatUserId,
   checkLifetime,
@@ -34,8 +36,6 @@ import {
 const { AccessToken } = lib006;
 const { AccessToken2, ServiceRtc, ServiceRtm, ServiceChat, ServiceRtm2, Rtm2Permissions, ServiceApaas, ServiceFpa, ServiceConvoAI, ServiceStt } = lib007;
 
-export type Role = 'publisher' | 'subscriber';
-export type TokenVersion = '006' | '007';
 
 /** Privilege numbers, shared by both formats for RTC. */
 export const Privilege = {

@@ -22,6 +22,18 @@ export const USER_ACCOUNT_MAX = 255;
 export const RTM_USER_ID_MAX = 63;
 export const CHAT_USER_ID_MAX = 64;
 export const UID_MAX = 0xffff_ffff;
+/** The roles of an RTC token: a publisher token carries every subscriber privilege too. */
+export const ROLES = ['publisher', 'subscriber'] as const;
+export type Role = (typeof ROLES)[number];
+/** What a role-bearing request gets when it names no role (an agent's route defaults to publisher instead). */
+export const DEFAULT_ROLE: Role = 'subscriber';
+
+/** Token formats: 007 (AccessToken2) is current; 006 (AccessToken) serves SDKs older than 2.x/3.x. */
+export const VERSIONS = ['006', '007'] as const;
+export type TokenVersion = (typeof VERSIONS)[number];
+/** The version minted when a request names none. */
+export const DEFAULT_VERSION = '007' satisfies TokenVersion;
+
 /** Agora caps every token and privilege at 24 hours. */
 export const AGORA_TTL_CAP = 86_400;
 /**
@@ -33,7 +45,9 @@ export const ABSOLUTE_TIMESTAMP_FLOOR = 1_000_000_000;
 const channelRe = new RegExp(CHANNEL_NAME_PATTERN);
 const rtmRe = new RegExp(RTM_USER_ID_PATTERN);
 const chatRe = new RegExp(CHAT_USER_ID_PATTERN);
-const uidRe = /^(0|[1-9][0-9]{0,9})$/;
+/** A uid as text: canonical decimal, at most 10 digits (the range is checked as a number: see parseUid). */
+export const UID_PATTERN = '^(0|[1-9][0-9]{0,9})$';
+const uidRe = new RegExp(UID_PATTERN);
 
 /** The fields the rules check, by their v1 names (the names the rules throw with). */
 export type RuleField =

@@ -29,22 +29,28 @@ t.test('parsing key lines', async (t) => {
   t.same(ok.entries[0]?.digest, sha256(API_KEY), 'only the digest is kept');
 
   const bad = (lines: string[], allowOptions = true) => parseApiKeyLines(lines, { allowOptions });
-  t.same(bad(['ok:' + API_KEY, 'short']), { ok: false, line: 2 }, 'keys shorter than 16 characters are refused');
-  t.same(bad(['a:b:' + API_KEY]), { ok: false, line: 1 }, 'a key may not contain ":"');
-  t.same(bad(['sha256:abcd']), { ok: false, line: 1 }, 'a digest is 64 hex digits');
-  t.same(bad([`${API_KEY} maxTtl=0`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} maxTtl=86401`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} roles=admin`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} rateLimit=-1`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} channels=bad/name`]), { ok: false, line: 1 }, 'channel patterns use Agora characters');
-  t.same(bad([`${API_KEY} colour=blue`]), { ok: false, line: 1 }, 'unknown options are refused');
-  t.same(bad([`${API_KEY} maxTtl=`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} =600`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} maxTtl=600`], false), { ok: false, line: 1 }, 'API_KEYS takes no options');
-  t.same(bad([`${API_KEY} services=rtc,video`]), { ok: false, line: 1 }, 'unknown token types are refused');
-  t.same(bad([`${API_KEY} wildcardUid=yes`]), { ok: false, line: 1 });
-  t.same(bad([`${API_KEY} maxTtl=600 maxTtl=86400`]), { ok: false, line: 1 }, 'an option given twice is refused, not last-wins');
-  t.same(bad([`${API_KEY} channels=*a*a*a*a*a*a*b`]), { ok: false, line: 1 }, 'at most 4 * per channel pattern');
+  const refused = (lines: string[], line: number, reason: RegExp, why: string, allowOptions = true) => {
+    const result = bad(lines, allowOptions);
+    t.match(result, { ok: false, line, reason }, why);
+    for (const text of lines) t.notMatch(result.ok ? '' : result.reason, text.split(' ')[0] ?? '', `${why}: the key is never quoted`);
+  };
+  refused(['ok:' + API_KEY, 'short'], 2, /^not \[name:\]key/, 'keys shorter than 16 characters are refused');
+  refused(['a:b:' + API_KEY], 1, /^not \[name:\]key/, 'a key may not contain ":"');
+  refused(['sha256:abcd'], 1, /64 hex digits/, 'a digest is 64 hex digits');
+  refused([`${API_KEY} maxTtl=0`], 1, /^bad maxTtl: a whole number of seconds from 1 to 86400$/, 'maxTtl 0');
+  refused([`${API_KEY} maxTtl=86401`], 1, /^bad maxTtl/, 'maxTtl above Agora cap');
+  refused([`${API_KEY} roles=admin`], 1, /^roles: publisher and\/or subscriber$/, 'unknown role');
+  refused([`${API_KEY} rateLimit=-1`], 1, /^bad rateLimit/, 'negative rateLimit');
+  refused([`${API_KEY} channels=bad/name`], 1, /^channels: each pattern is 1 to 63 of Agora's channel-name characters/, 'channel patterns use Agora characters');
+  refused([`${API_KEY} colour=blue`], 1, /^unknown option \(known: channels=, services=/, 'unknown options are refused');
+  refused([`kiosk:${API_KEY} ${OTHER_API_KEY}`], 1, /^unknown option/, 'a stray key is an unknown option, never quoted');
+  refused([`${API_KEY} maxTtl=`], 1, /^maxTtl has no value$/, 'empty value');
+  refused([`${API_KEY} =600`], 1, /^unknown option/, 'no option name');
+  refused([`${API_KEY} maxTtl=600`], 1, /^limits \(name=value options\) are only read from API_KEYS_FILE$/, 'API_KEYS takes no options', false);
+  refused([`${API_KEY} services=rtc,video`], 1, /^services: unknown token type \(known: rtc, rtm/, 'unknown token types are refused');
+  refused([`${API_KEY} wildcardUid=yes`], 1, /^wildcardUid: true or false$/, 'wildcardUid not boolean');
+  refused([`${API_KEY} maxTtl=600 maxTtl=86400`], 1, /^maxTtl is given twice$/, 'an option given twice is refused, not last-wins');
+  refused([`${API_KEY} channels=*a*a*a*a*a*a*b`], 1, /^channels: a pattern has more than 4 \*$/, 'at most 4 * per channel pattern');
   t.same(bad([`${API_KEY} channels=a*b*c*d*e`]).ok, true, '4 * are fine');
   const full = parseApiKeyLines([`${API_KEY} services=rtc,chat-app wildcardUid=true`], { allowOptions: true });
   t.same(full.ok && full.entries[0]?.limits, { services: ['rtc', 'chat-app'], wildcardUid: true });
@@ -61,8 +67,8 @@ t.test('finding a key compares digests', async (t) => {
 t.test('config: API key variables', async (t) => {
   const load = (env: Record<string, string>) => () => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', ...env });
   t.throws(load({}), { message: /^API_KEYS is missing: AUTH_MODE includes apiKey/ });
-  t.throws(load({ API_KEYS: 'short' }), { message: /^API_KEYS is invalid: expected/ });
-  t.throws(load({ API_KEYS: `a:${API_KEY},a:${OTHER_API_KEY}` }), { message: /share a name/ });
+  t.throws(load({ API_KEYS: 'short' }), { message: /^API_KEYS is invalid at entry 1: not \[name:\]key/ });
+  t.throws(load({ API_KEYS: `a:${API_KEY},a:${OTHER_API_KEY}` }), { message: 'API_KEYS is invalid at entry 2: duplicate name a, already used at entry 1' });
   t.throws(load({ API_KEYS_FILE: '/nonexistent/keys' }), { message: /^API_KEYS_FILE is invalid: expected/ });
   const dir = t.testdir({ keys: `# keys\nok:${API_KEY}\nbad line ${WRONG_KEY}\n` });
   let message = '';
@@ -71,7 +77,7 @@ t.test('config: API key variables', async (t) => {
   } catch (err) {
     message = (err as Error).message;
   }
-  t.match(message, /^API_KEYS_FILE is invalid at line 3: expected/);
+  t.match(message, /^API_KEYS_FILE is invalid at line 3: not \[name:\]key or/);
   t.notMatch(message, WRONG_KEY, 'the offending line is never echoed');
   t.notMatch(message, API_KEY);
   t.throws(load({ AUTH_MODE: 'apikey' }), { message: /^AUTH_MODE is invalid/ });
@@ -105,14 +111,41 @@ t.test('config: credentials without the method that uses them stop start-up', as
 
 t.test('config: one key under two names is refused', async (t) => {
   const load = (env: Record<string, string>) => () => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', ...env });
-  const message = 'API_KEYS is invalid: the same key is listed twice (under two names, or as a key and as its digest)';
+  const same = '(under another name, or as a key and as its digest)';
   const dir = t.testdir({
-    keys: `kiosk:${API_KEY} channels=lobby maxTtl=600 roles=subscriber\nlegacy:sha256:${sha256(API_KEY).toString('hex')}\n`,
+    keys: `kiosk:${API_KEY} channels=lobby maxTtl=600 roles=subscriber\n\n# legacy\nlegacy:sha256:${sha256(API_KEY).toString('hex')}\n`,
     other: `b:${API_KEY}\n`,
   });
-  t.throws(load({ API_KEYS_FILE: join(dir, 'keys') }), { message }, 'a limited line and an unlimited digest line');
-  t.throws(load({ API_KEYS: `a:${API_KEY}`, API_KEYS_FILE: join(dir, 'other') }), { message }, 'across API_KEYS and the file');
-  t.throws(load({ API_KEYS: `a:${API_KEY},b:${API_KEY}` }), { message });
+  t.throws(load({ API_KEYS_FILE: join(dir, 'keys') }), { message: `API_KEYS_FILE is invalid at line 4: the same key as line 1 ${same}` }, 'a limited line and an unlimited digest line');
+  t.throws(load({ API_KEYS: `a:${API_KEY}`, API_KEYS_FILE: join(dir, 'other') }), { message: `API_KEYS_FILE is invalid at line 1: the same key as API_KEYS entry 1 ${same}` }, 'across API_KEYS and the file');
+  t.throws(load({ API_KEYS: `a:${API_KEY},b:${API_KEY}` }), { message: `API_KEYS is invalid at entry 2: the same key as entry 1 ${same}` });
+});
+
+t.test('config: every key-file refusal names the variable used, the line and the reason, never the key', async (t) => {
+  const load = (env: Record<string, string>) => () => loadConfig({ ...baseEnv, AUTH_MODE: 'apiKey', ...env });
+  const cases: [string, string, RegExp][] = [
+    ['duplicate key', `a:${API_KEY}\nb:${API_KEY}`, /at line 2: the same key as line 1/],
+    ['duplicate name', `a:${API_KEY}\n# c\na:${OTHER_API_KEY}`, /at line 3: duplicate name a, already used at line 1$/],
+    ['more than four *', `a:${API_KEY}\nb:${OTHER_API_KEY} channels=*a*b*c*d*e`, /at line 2: channels: a pattern has more than 4 \*$/],
+    ['unknown option', `a:${API_KEY} colour=blue`, /at line 1: unknown option/],
+    ['bad maxTtl', `\na:${API_KEY} maxTtl=1e3`, /at line 2: bad maxTtl/],
+    ['malformed key', `a:${API_KEY}\n${API_KEY.slice(0, 10)}`, /at line 2: not \[name:\]key/],
+  ];
+  for (const [why, text, reason] of cases) {
+    const dir = t.testdir({ keys: text });
+    let message = '';
+    try {
+      load({ API_KEYS_FILE: join(dir, 'keys') })();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    t.match(message, /^API_KEYS_FILE is invalid at line [0-9]+: /, `${why}: names API_KEYS_FILE`);
+    t.match(message, reason, why);
+    t.notMatch(message, API_KEY.slice(0, 10), `${why}: no key in the message`);
+    t.notMatch(message, OTHER_API_KEY.slice(0, 10), `${why}: no key in the message`);
+  }
+  t.throws(load({ API_KEYS: `a:${API_KEY},b:${OTHER_API_KEY} maxTtl=600` }), { message: /^API_KEYS is invalid at entry 2: limits \(name=value options\) are only read from API_KEYS_FILE$/ });
+  t.throws(load({ API_KEYS: `a:${API_KEY}, ,a:${OTHER_API_KEY}` }), { message: /^API_KEYS is invalid at entry 3: duplicate name a, already used at entry 1$/ }, 'API_KEYS names itself');
 });
 
 t.test('AUTH_MODE=apiKey', async (t) => {

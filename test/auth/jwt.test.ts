@@ -158,6 +158,35 @@ t.test('JWKS verification', async (t) => {
     t.match(res.json(), { code: 'AUTH_UNAVAILABLE', statusCode: 503 });
     t.ok(logLines.some((l) => l.includes('JWT signing keys could not be fetched')), 'logged');
   });
+
+  t.test('JWKS server stopped: what needs no key is still a 401; only a sound token waits for the key (503)', async (t) => {
+    const stopped = await startJwks(t, [k1]);
+    await stopped.stop();
+    const app2 = await build(t, jwtEnv(stopped.url));
+    const now = Math.floor(Date.now() / 1000);
+    const enc = (o: object) => base64url.encode(JSON.stringify(o));
+    const header = enc({ alg: 'RS256', kid: 'k1' });
+    const cases: [string, string, string, RegExp][] = [
+      ['expired', await sign(k1, claims, { exp: now - 120 }), 'TOKEN_EXPIRED', /expired/],
+      ['not yet valid', await sign(k1, { ...claims, nbf: now + 120 }), 'INVALID_TOKEN', /"nbf"/],
+      ['wrong issuer', await sign(k1, { ...claims, iss: 'https://evil.test/' }), 'INVALID_TOKEN', /"iss"/],
+      ['wrong audience', await sign(k1, { ...claims, aud: 'other-service' }), 'INVALID_TOKEN', /"aud"/],
+      ['no exp', `${header}.${enc({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', uid: 42 })}.${'A'.repeat(342)}`, 'INVALID_TOKEN', /"exp"/],
+      ['no sub', await sign(k1, { ...claims, sub: undefined }), 'INVALID_TOKEN', /sub claim is required/],
+      ['payload not JSON', `${header}.${base64url.encode('{"iss":')}.${'A'.repeat(342)}`, 'INVALID_TOKEN', /invalid token/],
+      ['algorithm not allowed', await sign(await signingKey('k1', 'ES384'), claims), 'INVALID_TOKEN', /not allowed/],
+      ['malformed', 'aaa.bbb.ccc', 'INVALID_TOKEN', /invalid token/],
+    ];
+    for (const [name, token, code, message] of cases) {
+      const res = await app2.inject(post('/v1/tokens/rtc', token, { channelName: 'room-1', uid: 42 }));
+      t.equal(res.statusCode, 401, name);
+      t.match(res.json(), { code, message }, name);
+      t.notOk(res.headers['retry-after'], `${name}: no Retry-After`);
+    }
+    const sound = await app2.inject(post('/v1/tokens/rtc', await sign(k1, claims), { channelName: 'room-1', uid: 42 }));
+    t.equal(sound.statusCode, 503, 'a well-formed, in-date token whose key is needed');
+    t.equal(sound.json().code, 'AUTH_UNAVAILABLE');
+  });
 });
 
 t.test('static keys', async (t) => {
@@ -327,7 +356,7 @@ t.test('policy from claims, on v1 and compat routes', async (t) => {
     await expect403(t, await app.inject(get('/rte/c/subscriber/uid/42/bob', alice)), 'IDENTITY_NOT_ALLOWED', 'rtmuid');
     await expect403(t, await app.inject(get('/rte/c/subscriber/uid/43', alice)), 'IDENTITY_NOT_ALLOWED', 'rtcuid');
     t.equal((await app.inject(get('/rte/c/subscriber/uid/42/alice', alice))).statusCode, 200);
-    await expect403(t, await app.inject(get('/chat/app', alice)), 'SERVICE_NOT_ALLOWED', 'userId');
+    await expect403(t, await app.inject(get('/chat/app', alice)), 'SERVICE_NOT_ALLOWED', undefined as unknown as string);
     await expect403(t, await app.inject(get('/chat/account/bob', alice)), 'IDENTITY_NOT_ALLOWED', 'chatid');
     t.equal((await app.inject(get('/chat/account/alice?expiry=60', alice))).statusCode, 200);
     const capped = await as({ agora: { maxTtl: 600 } });

@@ -72,6 +72,19 @@ t.test('wildcard uid, publisher, channels, Chat app tokens, lifetime cap', async
   t.match(checkPolicy(capped, { ...rtc, expireSeconds: 601 }, { expireSeconds: 'expiry' }), { field: 'expiry', message: /^expiry 601/ });
 });
 
+t.test('a refusal names a field only when the route has it', async (t) => {
+  const rooms: Grants = { ...user, channels: ['room-*'] };
+  const rtc = { service: 'rtc' as const, channelName: 'vip', uid: 42, role: 'subscriber' as const, expireSeconds: 60 };
+  const none = () => false;
+  const denial = checkPolicy(rooms, rtc, {}, none);
+  t.match(denial, { code: 'CHANNEL_NOT_ALLOWED', message: /"vip"/ });
+  t.notOk(denial && 'field' in denial && denial.field !== undefined, 'no field the route lacks');
+  const app = checkPolicy(user, { service: 'chat', expireSeconds: 60 }, {}, none);
+  t.match(app, { code: 'SERVICE_NOT_ALLOWED', message: 'this caller may not mint chat-app tokens (app-level)' });
+  t.equal(app?.field, undefined);
+  t.match(checkPolicy(user, { service: 'chat', expireSeconds: 60 }, { userId: 'uid' }), { field: 'uid', message: /\(app-level; give uid\)$/ });
+});
+
 t.test('a digit-only id is the uid it encodes, for every check', async (t) => {
   // A JWT whose identity claim is "42" but whose uid claim is 1234 (issue 9, item 1).
   const confused = grantsOf({}, { anyIdentity: false, identity: '42', uid: 1234 }, ['subscriber']);

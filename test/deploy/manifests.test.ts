@@ -166,6 +166,18 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   const [secretName] = app.secrets as [string];
   t.equal(app.environment.APP_CERTIFICATE_FILE, `/run/secrets/${secretName}`);
   t.ok(compose.secrets[secretName].file, 'the secret is a file');
+
+  // Published on every interface: only callers with an API key mint, the keys file being a secret too.
+  t.equal(app.environment.AUTH_MODE, 'apiKey', 'only callers with an API key mint');
+  t.same(config.auth.methods, ['apiKey']);
+  t.equal(config.auth.apiKeys.length, 1, 'the keys come from API_KEYS_FILE');
+  const keysSecret = (app.secrets as string[]).find((name) => app.environment.API_KEYS_FILE === `/run/secrets/${name}`);
+  t.ok(keysSecret && compose.secrets[keysSecret].file, 'API_KEYS_FILE is a Compose secret file');
+  t.match(readFileSync(new URL('../README.md', DEPLOY), 'utf8'), `> secrets/${String(compose.secrets[keysSecret as string]?.file).replace('./secrets/', '')}`, 'the README says how to create it');
+  const { API_KEYS_FILE: _keys, ...withoutKeys } = app.environment as Record<string, string>;
+  t.throws(() => loadConfig({ APP_ID, ...withoutKeys }, { readFile: () => APP_CERTIFICATE }), /API_KEYS is missing/, 'without a key file it does not start');
+  const { AUTH_MODE: _mode, ...withoutMode } = app.environment as Record<string, string>;
+  t.throws(() => loadConfig({ APP_ID, ...withoutMode }, { readFile: (path) => (path.endsWith('api-keys') ? STAND_IN_KEYS : APP_CERTIFICATE) }), /AUTH_MODE is missing/, 'nor open because AUTH_MODE went missing');
   t.match(readFileSync(new URL('.gitignore', DEPLOY), 'utf8'), /^secrets\/$/m, 'secret files are never committed');
   const grace = Number(/^(\d+)s$/.exec(app.stop_grace_period)?.[1]);
   t.ok(config.shutdown.drainSeconds + config.shutdown.timeoutSeconds < grace, 'drain + timeout < stop_grace_period');

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { API_SECURITY_HEADERS } from '../../src/plugins/security.js';
+import { decode007 } from '../../src/tokens/codec.js';
 import { build, logLines } from '../helper.js';
 import { exchange, isOneShapeError, listen, openRaw, parseResponse } from '../support/raw-http.js';
 
@@ -115,4 +116,64 @@ t.test('load shedding: the 503 carries CORS headers (Retry-After is readable), p
   t.match(shed.headers['access-control-expose-headers'], /retry-after/);
   const preflight = await app.inject({ method: 'OPTIONS', url: '/v1/tokens/chat', headers: { origin, 'access-control-request-method': 'POST' } });
   t.equal(preflight.statusCode, 204, 'the preflight is answered, so the browser can see the 503 that follows');
+});
+
+type Line = Record<string, unknown>;
+const linesSince = (from: number) => logLines.slice(from).map((l) => JSON.parse(l) as Line);
+
+t.test('Expect other than 100-continue: a 417 in the one shape, logged; 100-continue still works', async (t) => {
+  const app = await build(t);
+  const port = await listen(t, app);
+  const from = logLines.length;
+  const body = '{"channelName":"demo","uid":5}';
+  const head = (expect: string) =>
+    `POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nX-Request-Id: expect-1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: ${expect}\r\n\r\n`;
+  for (const expect of ['bogus', '200-ok', 'a100-continue']) {
+    const res = parseResponse(await exchange(port, head(expect) + body, 1000));
+    t.equal(res?.status, 417, expect);
+    t.ok(res && isOneShapeError(res), `${expect}: one shape, X-Request-Id, security headers: ${JSON.stringify(res)}`);
+    t.match(JSON.parse(res?.body ?? '{}'), { code: 'EXPECTATION_FAILED', requestId: 'expect-1' });
+  }
+  t.match(linesSince(from).filter((l) => l.msg === 'request' && l.statusCode === 417), [
+    { requestId: 'expect-1', clientIp: '127.0.0.1', url: '/v1/tokens/rtc' },
+    { requestId: 'expect-1' },
+    { requestId: 'expect-1' },
+  ], 'each refusal leaves the request line');
+
+  // 100-continue: Node answers 100 Continue, the client sends the body, the token comes.
+  const c = await openRaw(port);
+  c.socket.write(head('100-continue'));
+  for (let i = 0; i < 100 && !c.received().includes('100 Continue'); i++) await sleep(20);
+  t.match(c.received(), /^HTTP\/1\.1 100 Continue\r\n/, 'interim 100 Continue before the body');
+  c.socket.write(body);
+  for (let i = 0; i < 100 && !c.received().includes('"token"'); i++) await sleep(20);
+  c.socket.destroy();
+  const final = parseResponse(c.received().slice(c.received().indexOf('HTTP/1.1 200')));
+  t.equal(final?.status, 200, 'then the final answer');
+  const rtc = decode007(JSON.parse(final?.body ?? '{}').token).services[0];
+  t.match(rtc, { channelName: 'demo', uid: '5' }, 'a token for the body that followed');
+});
+
+t.test('parser refusals and BAD_URL leave a log line with the answered request id and the client IP; BAD_URL names no URL', async (t) => {
+  const app = await build(t);
+  const port = await listen(t, app);
+  const from = logLines.length;
+  const requests = [
+    'GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n',
+    'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    'GET /%ff?apikey=query-secret-0123456789 HTTP/1.1\r\nHost: x\r\n\r\n',
+    `GET /rtm/${'a'.repeat(200)}?apikey=query-secret-0123456789 HTTP/1.1\r\nHost: x\r\n\r\n`,
+  ];
+  for (const request of requests) {
+    const res = parseResponse(await exchange(port, request, 1000));
+    const id = res?.headers['x-request-id'];
+    t.ok(id, `${request.slice(0, 20)}: answered with a request id`);
+    const line = linesSince(from).find((l) => l.requestId === id);
+    t.ok(line, `${request.slice(0, 20)}: logged with that id`);
+    t.match(line, { clientIp: '127.0.0.1', statusCode: res?.status });
+    t.notMatch(res?.body, /query-secret|%ff|aaaa/, 'the answer does not echo the URL');
+  }
+  const badUrl = linesSince(from).find((l) => l.statusCode === 400 && l.msg === 'request');
+  t.match(badUrl, { url: '/%ff?[redacted]', route: null }, 'BAD_URL is logged without query values');
+  t.notOk(logLines.slice(from).some((l) => l.includes('query-secret')), 'no query value in any line');
 });

@@ -38,10 +38,12 @@ export interface JwksServer {
   fetches: number;
   /** When false, every request gets a 500. */
   healthy: boolean;
+  /** Stops the server: the URL then refuses connections. */
+  stop: () => Promise<void>;
 }
 
 export async function startJwks(t: Test, keys: SigningKey[]): Promise<JwksServer> {
-  const state: JwksServer = { url: '', keys, fetches: 0, healthy: true };
+  const state: JwksServer = { url: '', keys, fetches: 0, healthy: true, stop: async () => {} };
   const server = createServer((_req, res) => {
     state.fetches++;
     if (!state.healthy) {
@@ -53,6 +55,8 @@ export async function startJwks(t: Test, keys: SigningKey[]): Promise<JwksServer
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/jwks.json`;
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  // close() twice only reports "not running" to its callback: harmless.
+  state.stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  t.teardown(state.stop);
   return state;
 }

@@ -32,6 +32,7 @@ interface Answer {
   status: number;
   type: string;
   body: string;
+  requestId: string | undefined;
 }
 
 /** A GET from a chosen loopback source address (fetch cannot pick one). */
@@ -40,7 +41,7 @@ function getFrom(localAddress: string, url: string, headers: Record<string, stri
     const req = httpRequest(url, { localAddress, headers, agent: false }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body, requestId: res.headers['x-request-id'] as string | undefined }));
     });
     req.on('error', reject);
     req.end();
@@ -275,9 +276,17 @@ ${openBlock}
     for (const path of ['/metrics', '/metrics/', '//metrics', '/metrics//', '/METRICS', '/Metrics/', '/%6detrics', '/metrics%2F', '/metrics?x=1', '/./metrics', '/x/../metrics/']) {
       const res = await getFrom('127.0.0.2', `${openLb}${path}`);
       t.equal(res.status, 404, `${path} through nginx: 404`);
-      t.match(res.body, /nginx/, `${path}: answered by nginx itself, never forwarded`);
+      const json = JSON.parse(res.body) as Record<string, unknown>;
+      t.match(json, { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: /scrape each replica on its METRICS_PORT/ }, `${path}: answered by nginx itself, never forwarded`);
+      t.same(Object.keys(json).sort(), ['code', 'error', 'message', 'requestId', 'statusCode'], `${path}: the one error shape`);
+      t.match(res.type, /^application\/json/);
+      t.ok(res.requestId && json.requestId === res.requestId, `${path}: its request id in X-Request-Id too`);
       t.notMatch(res.body, /process_cpu|token_server_/, `${path}: no metric`);
     }
+    const sane = await getFrom('127.0.0.2', `${openLb}/metrics`, { 'x-request-id': 'trace-42' });
+    t.equal(JSON.parse(sane.body).requestId, 'trace-42', 'a sane X-Request-Id is kept');
+    const hostile = await getFrom('127.0.0.2', `${openLb}/metrics`, { 'x-request-id': 'x","code":"OWNED' });
+    t.match(JSON.parse(hostile.body), { code: 'NOT_FOUND', requestId: /^[0-9a-f]{32}$/ }, 'any other is replaced, never pasted into the JSON');
     const direct = `http://127.0.0.1:${openPort}`;
     t.equal((await getFrom('127.0.0.1', `${direct}/metrics`)).status, 200, 'a scraper calling the replica directly gets the metrics');
     for (const path of ['/metrics', '/metrics/', '//metrics']) {

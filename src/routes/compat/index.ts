@@ -8,39 +8,33 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ref } from '../../schemas/common.js';
 import {
-  ChatPathSchema,
-  ChatQuerySchema,
-  CompatQuerySchema,
-  GetTokenRequestSchema,
-  LegacyChatResponseSchema,
-  LegacyRtcResponseSchema,
-  LegacyRteResponseSchema,
-  LegacyRtmResponseSchema,
-  LegacyTokenResponseSchema,
+  CompatChatResponseSchema,
+  CompatRtcResponseSchema,
+  CompatRteResponseSchema,
+  CompatRtmResponseSchema,
+  CompatTokenResponseSchema,
   PongSchema,
-  RtcPathSchema,
-  RtePathSchema,
-  RteWithRtmPathSchema,
-  RtmPathSchema,
-  SeedQuerySchema,
+  type CompatSchemas,
 } from '../../schemas/compat.js';
-import type { Role } from '../../tokens/mint.js';
+import { noSecurity } from '../../schemas/security.js';
 import {
   AGORA_TTL_CAP,
+  DEFAULT_ROLE,
+  DEFAULT_VERSION,
   TokenInputError,
-  checkChannelName,
-  checkChatUserId,
-  checkLifetime,
-  checkRtmUserId,
-  checkUserAccount,
   parseLifetime,
   parseUid,
   type FieldNames,
+  type Role,
 } from '../../tokens/rules.js';
-import { getErrorResponses, mintSecurity, tokenErrorResponses, withRuleExample } from '../responses.js';
-import { noSecurity } from '../../schemas/security.js';
+import { mintingRoute, type MintingSchema } from '../minting.js';
 
-const toRole = (role: string | undefined): Role => (role === 'publisher' ? 'publisher' : 'subscriber');
+export interface CompatRoutesOptions {
+  schemas: CompatSchemas;
+}
+
+/** publisher, or join-only (subscriber, audience, or the tutorial's empty/absent role). */
+const toRole = (role: string | undefined): Role => (role === 'publisher' ? 'publisher' : DEFAULT_ROLE);
 
 /** `uid` routes take an integer (0 = wildcard); `userAccount` routes take the text as an account. */
 function identity(tokenType: 'uid' | 'userAccount', text: string) {
@@ -62,38 +56,50 @@ export const COMPAT_FIELD_NAMES = {
   getToken: { channelName: 'channel', uid: 'uid', userAccount: 'uid', userId: 'uid', expireSeconds: 'expire' },
 } as const satisfies Record<string, FieldNames>;
 
-const mintConfig = (fieldNames: FieldNames) => ({ noStore: true, fieldNames });
 const names = (request: FastifyRequest): FieldNames | undefined => request.routeOptions.config.fieldNames;
 
-const compat = (operationId: string, summary: string, description: string) => ({
-  operationId,
-  tags: ['compat'],
-  deprecated: true,
-  summary,
-  description,
-});
+/**
+ * A compat minting route: tag `compat`, deprecated unless `supported` (the tutorial's
+ * GET /access_token, which this service was built to serve), its own field names.
+ */
+function compatRoute<const S extends Omit<MintingSchema, 'tags' | 'deprecated'>>(
+  schema: S,
+  fieldNames: FieldNames & { expireSeconds: string },
+  breakRule: () => unknown,
+  supported = false,
+) {
+  return mintingRoute({ ...schema, tags: ['compat'], ...(!supported && { deprecated: true }) }, { fieldNames, breakRule });
+}
 
-export default async function compatRoutes(fastify: FastifyInstance) {
+/**
+ * 400 examples are real errors of the handler's layer (what a schema cannot say): a lifetime 0,
+ * a uid that is not a canonical integer in range.
+ */
+const zeroLifetime = () => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds');
+
+export default async function compatRoutes(fastify: FastifyInstance, { schemas: s }: CompatRoutesOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tokens = app.tokens;
+  const { maxTtl } = app.tokenLimits;
   // Absent: the guarded minter applies TOKEN_TTL_DEFAULT within the caller's cap.
-  const lifetime = (text: string | undefined) => (text === undefined ? undefined : parseLifetime(text, tokens.maxTtl, 'expireSeconds'));
+  const lifetime = (text: string | undefined) => (text === undefined ? undefined : parseLifetime(text, maxTtl, 'expireSeconds'));
 
   app.get(
     '/access_token',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.accessToken),
-      schema: {
-        ...compat(
-          'legacyAccessToken',
-          'Tutorial server: RTC token (006)',
-          'Drop-in for the classic Express tutorial. Mints a version 006 RTC token; `uid` absent or 0 is the wildcard. Superseded by POST /v1/tokens/rtc.',
-        ),
-        querystring: SeedQuerySchema,
-        security: mintSecurity,
-        response: { 200: ref(LegacyTokenResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.accessToken, () => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds')) },
+    compatRoute(
+      {
+        operationId: 'legacyAccessToken',
+        summary: 'Tutorial server: RTC token (006)',
+        description:
+          'The classic Express tutorial\'s API, served as it was: a version 006 RTC token for one channel; `uid` absent, ' +
+          'empty or 0 is the wildcard. Every query value is checked by the rules documented on it. POST /v1/tokens/rtc ' +
+          'answers more (007, expiry times, per-privilege lifetimes).',
+        querystring: s.SeedQuerySchema,
+        response: { 200: ref(CompatTokenResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.accessToken,
+      zeroLifetime,
+      true,
+    ),
     async (request) => {
       const q = request.query;
       const minted = request.mint.rtc({
@@ -111,7 +117,11 @@ export default async function compatRoutes(fastify: FastifyInstance) {
     '/ping',
     {
       schema: {
-        ...compat('legacyPing', 'Community servers: ping', 'Answers {"message":"pong"}. Superseded by GET /healthz.'),
+        operationId: 'legacyPing',
+        tags: ['compat'],
+        deprecated: true,
+        summary: 'Community servers: ping',
+        description: 'Answers {"message":"pong"}. Superseded by GET /healthz.',
         security: noSecurity,
         response: { 200: ref(PongSchema) },
       },
@@ -121,20 +131,19 @@ export default async function compatRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/rtc/:channelName/:role/:tokenType/:uid',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.rtc),
-      schema: {
-        ...compat(
-          'legacyRtcToken',
-          'Community servers: RTC token',
-          'Drop-in for Agora-Node-TokenServer and agora-token-service. Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtc.',
-        ),
-        params: RtcPathSchema,
-        querystring: CompatQuerySchema,
-        security: mintSecurity,
-        response: { 200: ref(LegacyRtcResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.rtc, () => checkUserAccount('bad*')) },
+    compatRoute(
+      {
+        operationId: 'legacyRtcToken',
+        summary: 'Community servers: RTC token',
+        description:
+          `Drop-in for Agora-Node-TokenServer and agora-token-service. Version ${DEFAULT_VERSION} unless \`?version=006\`. Superseded by POST /v1/tokens/rtc.`,
+        params: s.RtcPathSchema,
+        querystring: s.CompatQuerySchema,
+        response: { 200: ref(CompatRtcResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.rtc,
+      () => parseUid('x'),
+    ),
     async (request) => {
       const p = request.params;
       const minted = request.mint.rtc({
@@ -142,7 +151,7 @@ export default async function compatRoutes(fastify: FastifyInstance) {
         ...identity(p.tokenType, p.uid),
         role: toRole(p.role),
         expireSeconds: lifetime(request.query.expiry),
-        version: request.query.version ?? '007',
+        version: request.query.version ?? DEFAULT_VERSION,
       }, names(request));
       return { rtcToken: minted.token };
     },
@@ -150,42 +159,39 @@ export default async function compatRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/rtm/:uid',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.rtm),
-      schema: {
-        ...compat(
-          'legacyRtmToken',
-          'Community servers: RTM token',
-          'Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtm.',
-        ),
-        params: RtmPathSchema,
-        querystring: CompatQuerySchema,
-        security: mintSecurity,
-        response: { 200: ref(LegacyRtmResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.rtm, () => checkRtmUserId(' alice')) },
+    compatRoute(
+      {
+        operationId: 'legacyRtmToken',
+        summary: 'Community servers: RTM token',
+        description: `Version ${DEFAULT_VERSION} unless \`?version=006\`. Superseded by POST /v1/tokens/rtm.`,
+        params: s.RtmPathSchema,
+        querystring: s.CompatQuerySchema,
+        response: { 200: ref(CompatRtmResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.rtm,
+      zeroLifetime,
+    ),
     async (request) => {
       // "0" is the RTC wildcard, never an RTM user (as the Go service decides too).
       if (request.params.uid === '0') throw new TokenInputError('userId', 'must be an RTM user id, not the RTC wildcard 0');
       const minted = request.mint.rtm({
         userId: request.params.uid,
         expireSeconds: lifetime(request.query.expiry),
-        version: request.query.version ?? '007',
+        version: request.query.version ?? DEFAULT_VERSION,
       }, names(request));
       return { rtmToken: minted.token };
     },
   );
 
   const rteSchema = {
-    ...compat(
-      'legacyRteTokens',
-      'Community servers: RTC + RTM tokens',
-      'Two tokens for one user; the RTM user id is `rtmuid`, or `rtcuid` when absent. Version 007 unless `?version=006`. Superseded by POST /v1/tokens/rtc-rtm.',
-    ),
-    params: RtePathSchema,
-    querystring: CompatQuerySchema,
-    security: mintSecurity,
-    response: { 200: ref(LegacyRteResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.rte, () => checkUserAccount('bad*')) },
+    operationId: 'legacyRteTokens',
+    summary: 'Community servers: RTC + RTM tokens',
+    description:
+      `Two tokens for one user; the RTM user id is \`rtmuid\`, or \`rtcuid\` when absent. Version ${DEFAULT_VERSION} unless \`?version=006\`. ` +
+      'Superseded by POST /v1/tokens/rtc-rtm.',
+    params: s.RtePathSchema,
+    querystring: s.CompatQuerySchema,
+    response: { 200: ref(CompatRteResponseSchema) },
   };
   const rteHandler = async (request: {
     mint: FastifyRequest['mint'];
@@ -200,28 +206,31 @@ export default async function compatRoutes(fastify: FastifyInstance) {
       rtmUserId: p.rtmuid,
       role: toRole(p.role),
       expireSeconds: lifetime(request.query.expiry),
-      version: request.query.version ?? '007',
+      version: request.query.version ?? DEFAULT_VERSION,
     }, names(request as FastifyRequest));
     return { rtcToken: minted.rtcToken, rtmToken: minted.rtmToken };
   };
-  app.get('/rte/:channelName/:role/:tokenType/:rtcuid', { config: mintConfig(COMPAT_FIELD_NAMES.rte), schema: rteSchema }, rteHandler);
+  const rteExample = () => parseUid('x');
+  app.get('/rte/:channelName/:role/:tokenType/:rtcuid', compatRoute(rteSchema, COMPAT_FIELD_NAMES.rte, rteExample), rteHandler);
   app.get(
     '/rte/:channelName/:role/:tokenType/:rtcuid/:rtmuid',
-    { config: mintConfig(COMPAT_FIELD_NAMES.rte), schema: { ...rteSchema, operationId: 'legacyRteTokensWithRtmUid', params: RteWithRtmPathSchema } },
+    compatRoute({ ...rteSchema, operationId: 'legacyRteTokensWithRtmUid', params: s.RteWithRtmPathSchema }, COMPAT_FIELD_NAMES.rte, rteExample),
     rteHandler,
   );
 
   app.get(
     '/chat/app',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.chatApp),
-      schema: {
-        ...compat('legacyChatAppToken', 'Go service: Chat app token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
-        querystring: ChatQuerySchema,
-        security: mintSecurity,
-        response: { 200: ref(LegacyChatResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.chatApp, () => parseLifetime('0', AGORA_TTL_CAP, 'expireSeconds')) },
+    compatRoute(
+      {
+        operationId: 'legacyChatAppToken',
+        summary: 'Go service: Chat app token',
+        description: 'Version 007. Superseded by POST /v1/tokens/chat.',
+        querystring: s.ChatQuerySchema,
+        response: { 200: ref(CompatChatResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.chatApp,
+      zeroLifetime,
+    ),
     async (request) => {
       const minted = request.mint.chat({ expireSeconds: lifetime(request.query.expiry) }, names(request));
       return { chatToken: minted.token };
@@ -230,16 +239,18 @@ export default async function compatRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/chat/account/:chatid',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.chat),
-      schema: {
-        ...compat('legacyChatUserToken', 'Go service: Chat user token', 'Version 007. Superseded by POST /v1/tokens/chat.'),
-        params: ChatPathSchema,
-        querystring: ChatQuerySchema,
-        security: mintSecurity,
-        response: { 200: ref(LegacyChatResponseSchema), ...withRuleExample(getErrorResponses, COMPAT_FIELD_NAMES.chat, () => checkChatUserId('bad!id')) },
+    compatRoute(
+      {
+        operationId: 'legacyChatUserToken',
+        summary: 'Go service: Chat user token',
+        description: 'Version 007. Superseded by POST /v1/tokens/chat.',
+        params: s.ChatPathSchema,
+        querystring: s.ChatQuerySchema,
+        response: { 200: ref(CompatChatResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.chat,
+      zeroLifetime,
+    ),
     async (request) => {
       const minted = request.mint.chat(
         { userId: request.params.chatid, expireSeconds: lifetime(request.query.expiry) },
@@ -251,25 +262,22 @@ export default async function compatRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/getToken',
-    {
-      config: mintConfig(COMPAT_FIELD_NAMES.getToken),
-      schema: {
-        ...compat(
-          'legacyGetToken',
-          'Go service: any token by body',
-          'Drop-in for the Go service POST /getToken. Version 007. Superseded by the POST /v1/tokens/* operations.',
-        ),
-        body: ref(GetTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(LegacyTokenResponseSchema), ...withRuleExample(tokenErrorResponses, COMPAT_FIELD_NAMES.getToken, () => checkChannelName('demo/room')) },
+    compatRoute(
+      {
+        operationId: 'legacyGetToken',
+        summary: 'Go service: any token by body',
+        description: 'Drop-in for the Go service POST /getToken. Version 007. Superseded by the POST /v1/tokens/* operations.',
+        body: ref(s.GetTokenRequestSchema),
+        response: { 200: ref(CompatTokenResponseSchema) },
       },
-    },
+      COMPAT_FIELD_NAMES.getToken,
+      () => parseUid('4294967296'),
+    ),
     async (request) => {
       const b = request.body;
+      // The schema bounds the lifetime (0 = the default).
       const expireSeconds = b.expire === undefined || b.expire === 0 ? undefined : b.expire;
-      // Checked before the policy, as on the other routes: a bad lifetime is a 400, not a 403.
-      if (expireSeconds !== undefined) checkLifetime(expireSeconds, tokens.maxTtl, 'expireSeconds');
-      const version = '007' as const;
+      const version = DEFAULT_VERSION;
       const fields = names(request);
       if (b.tokenType === 'chat') {
         return { token: request.mint.chat({ userId: b.uid || undefined, expireSeconds }, fields).token };
@@ -277,7 +285,6 @@ export default async function compatRoutes(fastify: FastifyInstance) {
       if (!b.uid) throw new TokenInputError('uid', 'is required');
       if (b.tokenType === 'rtm') return { token: request.mint.rtm({ userId: b.uid, expireSeconds, version }, fields).token };
       if (b.channel === undefined) throw new TokenInputError('channelName', 'is required');
-      checkChannelName(b.channel);
       // As the Go service: a decimal uid is an integer uid, anything else an account.
       const id = /^[0-9]+$/.test(b.uid) ? { uid: parseUid(b.uid) } : { userAccount: b.uid };
       return { token: request.mint.rtc({ channelName: b.channel, ...id, role: toRole(b.role), expireSeconds, version }, fields).token };

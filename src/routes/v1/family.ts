@@ -5,11 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ref } from '../../schemas/common.js';
 import type { AgentTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
-import { mintSecurity, tokenErrorResponses } from '../responses.js';
 import { timestamps } from '../timestamps.js';
-import { EXPIRY_NOTE, rtcEcho, rtcInput, rtcNames } from './tokens.js';
+import { rtcInput, rtcNames, rtcRtmEcho, v1Route } from './tokens.js';
 
 export interface V1FamilyRoutesOptions {
   schemas: TokenSchemas;
@@ -35,21 +33,15 @@ export default async function v1FamilyRoutes(fastify: FastifyInstance, { schemas
 
   app.post(
     '/apaas',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createApaasToken',
-        tags: ['tokens'],
-        summary: 'Mint a Flexible Classroom (APaaS) token',
-        description:
-          'ApaasTokenBuilder: a room-user token (roomUuid, userUuid, role; it also carries RTM login for userUuid and Chat ' +
-          'for md5(userUuid)), a user token (userUuid) or an app token (neither; app-level, only for callers granted it). ' +
-          `Always version 007. ${EXPIRY_NOTE}`,
-        body: ref(s.ApaasTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.ApaasTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createApaasToken',
+      'Mint a Flexible Classroom (APaaS) token',
+      'ApaasTokenBuilder: a room-user token (roomUuid, userUuid, role; it also carries RTM login for userUuid and Chat ' +
+        'for md5(userUuid)), a user token (userUuid) or an app token (neither; app-level, only for callers granted it). ' +
+        'Always version 007.',
+      s.ApaasTokenRequestSchema,
+      s.ApaasTokenResponseSchema,
+    ),
     async (request) => {
       const b = request.body;
       const minted = request.mint.apaas({ roomUuid: b.roomUuid, userUuid: b.userUuid, role: b.role, expireSeconds: b.expireSeconds });
@@ -69,55 +61,35 @@ export default async function v1FamilyRoutes(fastify: FastifyInstance, { schemas
   for (const [service, doc] of Object.entries(AGENTS) as [keyof typeof AGENTS, (typeof AGENTS)[keyof typeof AGENTS]][]) {
     app.post(
       `/${service}`,
-      {
-        config: { noStore: true },
-        schema: {
-          operationId: doc.operationId,
-          tags: ['tokens'],
-          summary: doc.summary,
-          description:
-            `${doc.builder}: ONE version 007 token for ${doc.what}, holding the RTC service (channel, uid or account, role ` +
-            'or per-privilege lifetimes; role defaults to publisher, as an agent publishes), RTM login (rtmUserId, ' +
-            'rtmExpireSeconds) and the service itself. ' +
-            EXPIRY_NOTE,
-          body: ref(s.AgentTokenRequestSchema),
-          security: mintSecurity,
-          response: { 200: ref(s.AgentTokenResponseSchema), ...tokenErrorResponses },
-        },
-      },
+      v1Route(
+        doc.operationId,
+        doc.summary,
+        `${doc.builder}: ONE version 007 token for ${doc.what}, holding the RTC service (channel, uid or account, role ` +
+          'or per-privilege lifetimes; role defaults to publisher, as an agent publishes), RTM login (rtmUserId, ' +
+          'rtmExpireSeconds) and the service itself.',
+        s.AgentTokenRequestSchema,
+        s.AgentTokenResponseSchema,
+      ),
       async (request) => {
         const b: AgentTokenRequest = request.body;
         // An agent publishes (speech, transcripts): publisher is its default role.
         const input = { ...rtcInput(b, 'publisher'), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds };
         const minted = request.mint[service](input, rtcNames(input));
-        return {
-          token: minted.token,
-          version: '007' as const,
-          ...rtcEcho(input),
-          rtmUserId: minted.rtmUserId,
-          ...(b.rtmExpireSeconds !== undefined && { rtmExpireSeconds: b.rtmExpireSeconds }),
-          ...timestamps(minted),
-        };
+        return { token: minted.token, version: '007' as const, ...rtcRtmEcho(input, minted) };
       },
     );
   }
 
   app.post(
     '/fpa',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createFpaToken',
-        tags: ['tokens'],
-        summary: 'Mint an FPA (Fast Path Acceleration) token',
-        description:
-          'FpaTokenBuilder: a version 007 token with the FPA login privilege, valid for expireSeconds (Agora\'s builder fixes ' +
-          `24 h). App-level: only for callers granted it. ${EXPIRY_NOTE}`,
-        body: ref(s.FpaTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.FpaTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createFpaToken',
+      'Mint an FPA (Fast Path Acceleration) token',
+      "FpaTokenBuilder: a version 007 token with the FPA login privilege, valid for expireSeconds (Agora's builder fixes " +
+        '24 h). App-level: only for callers granted it.',
+      s.FpaTokenRequestSchema,
+      s.FpaTokenResponseSchema,
+    ),
     async (request) => {
       const minted = request.mint.fpa({ expireSeconds: request.body.expireSeconds });
       return { token: minted.token, version: minted.version as '007', ...timestamps(minted) };

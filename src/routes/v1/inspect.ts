@@ -5,7 +5,7 @@ import { HttpError } from '../../plugins/errors.js';
 import { ref } from '../../schemas/common.js';
 import { InspectTokenRequestSchema, InspectTokenResponseSchema } from '../../schemas/inspect.js';
 import { TokenInputError } from '../../tokens/rules.js';
-import { mintSecurity, tokenErrorResponses } from '../responses.js';
+import { mintingRoute } from '../minting.js';
 
 /**
  * POST /v1/tokens/inspect. A token that decodes is a 200 whatever is wrong with it
@@ -16,25 +16,22 @@ export default async function v1InspectRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/inspect',
-    {
-      // The answer describes a credential someone holds: no cache keeps it.
-      config: { noStore: true },
-      schema: {
-        operationId: 'inspectToken',
-        tags: ['tokens'],
-        summary: 'Decode, verify and explain a token',
-        description:
-          'Decodes any 006 or 007 token (every service type: RTC, RTM, streaming, FPA, Chat, FCDN, APaaS, RTM 2, ConvoAI, STT), ' +
-          "checks its signature against this server's App Certificate and lists what would make Agora reject it: expiry, " +
-          'expired privileges, another App ID, a bad signature, and — given the channel and uid or user account the app joins ' +
-          'with — mismatches, including an account used as an integer uid (error 110). The certificate is never returned. ' +
-          'A token that decodes is a 200 however bad it is; text that is not a token is a 400. Needs the `inspect` grant, ' +
-          'which every caller has unless its services list leaves it out (then 403 SERVICE_NOT_ALLOWED).',
-        body: ref(InspectTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(InspectTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    // It mints nothing, but it answers an authenticated caller about a credential someone holds
+    // (no cache may keep that): the same markers as a minting route, declared the same way.
+    mintingRoute({
+      operationId: 'inspectToken',
+      tags: ['tokens'],
+      summary: 'Decode, verify and explain a token',
+      description:
+        'Decodes any 006 or 007 token (every service type: RTC, RTM, streaming, FPA, Chat, FCDN, APaaS, RTM 2, ConvoAI, STT), ' +
+        "checks its signature against this server's App Certificate and lists what would make Agora reject it: expiry, " +
+        'expired privileges, another App ID, a bad signature, and — given the channel and uid or user account the app joins ' +
+        'with — mismatches, including an account used as an integer uid (error 110). The certificate is never returned. ' +
+        'A token that decodes is a 200 however bad it is; text that is not a token is a 400. Needs the `inspect` grant, ' +
+        'which every caller has unless its services list leaves it out (then 403 SERVICE_NOT_ALLOWED).',
+      body: ref(InspectTokenRequestSchema),
+      response: { 200: ref(InspectTokenResponseSchema) },
+    }),
     async (request) => {
       // The route declares `security`, so the auth plugin has set the caller (AUTH_MODE=none: every grant).
       const denial = checkInspect((request.caller as Caller).grants);
@@ -43,7 +40,7 @@ export default async function v1InspectRoutes(fastify: FastifyInstance) {
       if (uid !== undefined && userAccount !== undefined) {
         throw new TokenInputError('uid', 'and userAccount: give at most one of the two');
       }
-      const result = app.tokens.inspect(token, { channelName, uid, userAccount });
+      const result = app.inspectToken(token, { channelName, uid, userAccount });
       if (!result.ok) {
         throw new HttpError(400, 'INVALID_TOKEN', `body/token is not an Agora token: ${result.error.message}`, { field: 'token' });
       }

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { ref } from '../../schemas/common.js';
 import type { RtcTokenRequest, TokenSchemas } from '../../schemas/tokens.js';
-import { roleOfPrivileges, type Role } from '../../tokens/mint.js';
-import { TokenInputError } from '../../tokens/rules.js';
-import { mintSecurity, tokenErrorResponses } from '../responses.js';
+import { roleOfPrivileges } from '../../tokens/mint.js';
+import { DEFAULT_ROLE, DEFAULT_VERSION, TokenInputError, type Role } from '../../tokens/rules.js';
+import { mintingRoute } from '../minting.js';
 import { timestamps } from '../timestamps.js';
 import v1FamilyRoutes from './family.js';
 
@@ -12,7 +13,7 @@ export interface V1TokenRoutesOptions {
   schemas: TokenSchemas;
 }
 
-export const EXPIRY_NOTE =
+const EXPIRY_NOTE =
   'Lifetimes are seconds from now (never unix timestamps), capped by the server and by the caller\'s own limit. ' +
   'Renew before `expiresAt`: the SDKs fire token-privilege-will-expire 30 s ahead.';
 
@@ -22,7 +23,7 @@ type RtcFields = Pick<RtcTokenRequest, 'channelName' | 'uid' | 'userAccount' | '
  * The RTC fields of a v1 body, with the documented defaults applied (the schemas only describe them).
  * With `privileges`, the privileges listed decide the role, so a role given too is refused.
  */
-export function rtcInput(b: RtcFields, defaultRole: Role = 'subscriber') {
+export function rtcInput(b: RtcFields, defaultRole: Role = DEFAULT_ROLE) {
   if (b.privileges !== undefined && b.role !== undefined) {
     throw new TokenInputError('role', 'cannot be combined with privileges: the privileges listed decide what the token may do');
   }
@@ -34,8 +35,13 @@ export function rtcInput(b: RtcFields, defaultRole: Role = 'subscriber') {
     expireSeconds: b.expireSeconds,
     privilegeExpireSeconds: b.privilegeExpireSeconds,
     privileges: b.privileges,
-    version: b.version ?? '007',
+    version: b.version ?? DEFAULT_VERSION,
   };
+}
+
+/** A v1 minting operation: tag `tokens`, the lifetime note, a request and a response component. */
+export function v1Route<B extends TSchema, R extends TSchema>(operationId: string, summary: string, description: string, body: B, ok: R) {
+  return mintingRoute({ operationId, tags: ['tokens'], summary, description: `${description} ${EXPIRY_NOTE}`, body: ref(body), response: { 200: ref(ok) } });
 }
 
 /** With `privileges`, what makes a token a publisher's is the privileges field: a refusal names it. */
@@ -51,25 +57,32 @@ export function rtcEcho(input: ReturnType<typeof rtcInput>) {
   };
 }
 
+/** What an RTC + RTM response repeats: the RTC echo, the RTM user id it was minted for, its own lifetime when given. */
+export function rtcRtmEcho(
+  input: ReturnType<typeof rtcInput> & { rtmExpireSeconds?: number | undefined },
+  minted: { rtmUserId: string; issuedAt: number; expiresAt: number },
+) {
+  return {
+    ...rtcEcho(input),
+    rtmUserId: minted.rtmUserId,
+    ...(input.rtmExpireSeconds !== undefined && { rtmExpireSeconds: input.rtmExpireSeconds }),
+    ...timestamps(minted),
+  };
+}
+
 export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas: s }: V1TokenRoutesOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
     '/rtc',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createRtcToken',
-        tags: ['tokens'],
-        summary: 'Mint an RTC token',
-        description:
-          'An RTC (video/voice) token for one channel and one user (uid or userAccount). `privileges` gives each privilege ' +
-          `its own lifetime (co-host authentication, version 007). ${EXPIRY_NOTE}`,
-        body: ref(s.RtcTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.RtcTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createRtcToken',
+      'Mint an RTC token',
+      'An RTC (video/voice) token for one channel and one user (uid or userAccount). `privileges` gives each privilege ' +
+        'its own lifetime (co-host authentication, version 007).',
+      s.RtcTokenRequestSchema,
+      s.RtcTokenResponseSchema,
+    ),
     async (request) => {
       const input = rtcInput(request.body);
       const minted = request.mint.rtc(input, rtcNames(input));
@@ -79,26 +92,20 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
 
   app.post(
     '/rtm',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createRtmToken',
-        tags: ['tokens'],
-        summary: 'Mint an RTM token',
-        description:
-          'An RTM (signaling) login token for one user id. With `permissions` (version 007), an RTM 2 token limited to the ' +
-          `message, stream and group channels, server groups and users listed; Agora must enable this for the project. ${EXPIRY_NOTE}`,
-        body: ref(s.RtmTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.RtmTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createRtmToken',
+      'Mint an RTM token',
+      'An RTM (signaling) login token for one user id. With `permissions` (version 007), an RTM 2 token limited to the ' +
+        'message, stream and group channels, server groups and users listed; Agora must enable this for the project.',
+      s.RtmTokenRequestSchema,
+      s.RtmTokenResponseSchema,
+    ),
     async (request) => {
       const b = request.body;
       const minted = request.mint.rtm({
         userId: b.userId,
         expireSeconds: b.expireSeconds,
-        version: b.version ?? '007',
+        version: b.version ?? DEFAULT_VERSION,
         permissions: b.permissions,
       });
       return {
@@ -113,52 +120,32 @@ export default async function v1TokenRoutes(fastify: FastifyInstance, { schemas:
 
   app.post(
     '/rtc-rtm',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createRtcRtmTokens',
-        tags: ['tokens'],
-        summary: 'Mint RTC and RTM tokens for one user',
-        description:
-          'Both tokens a typical app needs, in one call. By default two tokens; with `combined: true` (007 only) ONE token ' +
-          'carrying both services, returned in both fields (buildTokenWithRtm2: the RTM user id, its lifetime ' +
-          `\`rtmExpireSeconds\` and each RTC privilege's lifetime may all differ). ${EXPIRY_NOTE}`,
-        body: ref(s.RtcRtmTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.RtcRtmTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createRtcRtmTokens',
+      'Mint RTC and RTM tokens for one user',
+      'Both tokens a typical app needs, in one call. By default two tokens; with `combined: true` (007 only) ONE token ' +
+        'carrying both services, returned in both fields (buildTokenWithRtm2: the RTM user id, its lifetime ' +
+        "`rtmExpireSeconds` and each RTC privilege's lifetime may all differ).",
+      s.RtcRtmTokenRequestSchema,
+      s.RtcRtmTokenResponseSchema,
+    ),
     async (request) => {
       const b = request.body;
       const input = { ...rtcInput(b), rtmUserId: b.rtmUserId, rtmExpireSeconds: b.rtmExpireSeconds, combined: b.combined ?? false };
       const minted = request.mint.rtcRtm(input, rtcNames(input));
-      return {
-        rtcToken: minted.rtcToken,
-        rtmToken: minted.rtmToken,
-        combined: minted.combined,
-        version: minted.version,
-        ...rtcEcho(input),
-        rtmUserId: minted.rtmUserId,
-        ...(b.rtmExpireSeconds !== undefined && { rtmExpireSeconds: b.rtmExpireSeconds }),
-        ...timestamps(minted),
-      };
+      return { rtcToken: minted.rtcToken, rtmToken: minted.rtmToken, combined: minted.combined, version: minted.version, ...rtcRtmEcho(input, minted) };
     },
   );
 
   app.post(
     '/chat',
-    {
-      config: { noStore: true },
-      schema: {
-        operationId: 'createChatToken',
-        tags: ['tokens'],
-        summary: 'Mint an Agora Chat token',
-        description: `A Chat user token (with userId) or app token (without). Always version 007. ${EXPIRY_NOTE}`,
-        body: ref(s.ChatTokenRequestSchema),
-        security: mintSecurity,
-        response: { 200: ref(s.ChatTokenResponseSchema), ...tokenErrorResponses },
-      },
-    },
+    v1Route(
+      'createChatToken',
+      'Mint an Agora Chat token',
+      'A Chat user token (with userId) or app token (without). Always version 007.',
+      s.ChatTokenRequestSchema,
+      s.ChatTokenResponseSchema,
+    ),
     async (request) => {
       const b = request.body;
       const minted = request.mint.chat({ userId: b.userId, expireSeconds: b.expireSeconds });

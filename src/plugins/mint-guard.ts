@@ -1,15 +1,20 @@
 /**
- * The only way routes mint: `request.mint`, the minter seen through the caller's
- * grants. Every call checks the policy (403 on denial), applies the default
+ * The only way to a token: `request.mint`, the minter seen through the caller's
+ * grants. The agora plugin registers this plugin and hands it the minter as an
+ * option; no decoration holds a minting function, so a route (or any plugin)
+ * cannot mint without authentication, the policy and the audit line.
+ *
+ * Every call checks the policy (403 on denial), applies the default
  * lifetime within the caller's cap, and writes ONE audit line — caller, service,
  * version, channel, identity, lifetime, decision; never the token.
  *
  * An authenticated request refused before it reaches the minter (schema or
  * input rules: a 4xx) is a decision too, and gets its one `rejected` line here.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
-import { checkPolicy, defaultTtl, type Caller, type FieldNames, type MintRequest } from '../auth/policy.js';
+import { APAAS_ROLE_GRANT, checkPolicy, defaultTtl, rtm2Scope, type Caller, type FieldNames, type MintRequest, type Named } from '../auth/policy.js';
+import type { TokenMinter } from '../tokens/mint.js';
 import type {
   AgentInput,
   ApaasInput,
@@ -21,9 +26,10 @@ import type {
   MintedRtcRtm,
   RtcInput,
   RtcRtmInput,
+  RtcPrivilegeSeconds,
   RtmInput,
-  TokenVersion,
 } from '../tokens/mint.js';
+import type { TokenVersion } from '../tokens/rules.js';
 import { HttpError } from './errors.js';
 
 /** Inputs as routes give them: `expireSeconds` absent means "the default for this caller". */
@@ -48,8 +54,47 @@ declare module 'fastify' {
 
 type Decision = 'allowed' | 'denied' | 'rejected';
 
-async function policyPlugin(app: FastifyInstance) {
-  const tokens = app.tokens;
+export interface MintGuardOptions {
+  /** The (metric-counting) minter: reachable through this plugin only. */
+  minter: TokenMinter;
+  /** TOKEN_TTL_DEFAULT: the lifetime of a request that names none (see defaultTtl). */
+  ttlDefault: number;
+}
+
+/** Every lifetime of a token besides expireSeconds, by its v1 field: each is capped by the caller's maxTtl. */
+function lifetimesOf(i: { privilegeExpireSeconds?: number | undefined; privileges?: RtcPrivilegeSeconds | undefined; rtmExpireSeconds?: number | undefined }) {
+  const lifetimes: Named<number>[] = [];
+  if (i.privilegeExpireSeconds !== undefined) lifetimes.push({ value: i.privilegeExpireSeconds, field: 'privilegeExpireSeconds' });
+  // Parsed JSON: a privilege listed has a number.
+  for (const [name, value] of Object.entries(i.privileges ?? {}) as [string, number][]) lifetimes.push({ value, field: `privileges.${name}` });
+  if (i.rtmExpireSeconds !== undefined) lifetimes.push({ value: i.rtmExpireSeconds, field: 'rtmExpireSeconds' });
+  return lifetimes;
+}
+
+interface SchemaLike {
+  $ref?: string;
+  properties?: Record<string, unknown>;
+}
+
+/**
+ * The top-level inputs a route has (body, query and path fields), from its schemas:
+ * a 403 names only a field the caller could change. Computed once per route.
+ */
+const routeInputs = new WeakMap<object, ReadonlySet<string>>();
+function inputsOf(request: FastifyRequest): ReadonlySet<string> {
+  // Only routes that declare `security` (hence a schema) reach request.mint.
+  const schema = request.routeOptions.schema as FastifySchema;
+  let inputs = routeInputs.get(schema);
+  if (inputs === undefined) {
+    const parts = [schema.body, schema.querystring, schema.params] as (SchemaLike | undefined)[];
+    const resolved = parts.map((part) => (part?.$ref === undefined ? part : (request.server.getSchema(part.$ref) as SchemaLike)));
+    inputs = new Set(resolved.flatMap((part) => Object.keys(part?.properties ?? {})));
+    routeInputs.set(schema, inputs);
+  }
+  return inputs;
+}
+
+async function mintGuardPlugin(app: FastifyInstance, { minter: tokens, ttlDefault }: MintGuardOptions) {
   const audited = new WeakSet<FastifyRequest>();
   /** What a request asked to mint, once the minter saw it: the `rejected` line repeats it. */
   const asked = new WeakMap<FastifyRequest, Record<string, unknown>>();
@@ -87,7 +132,7 @@ async function policyPlugin(app: FastifyInstance) {
     const caller = request.caller;
     // A minting route without `security` would mint for nobody in particular: refuse loudly.
     if (!caller) throw new Error('request.mint used on a route that declares no security requirement');
-    const expireSeconds = requested ?? defaultTtl(tokens.ttlDefault, caller.grants);
+    const expireSeconds = requested ?? defaultTtl(ttlDefault, caller.grants);
     const fields = {
       service: req.service,
       version,
@@ -96,10 +141,11 @@ async function policyPlugin(app: FastifyInstance) {
       userAccount: req.userAccount,
       userId: req.userId,
       roomUuid: req.roomUuid,
-      role: req.role,
+      role: req.roleName ?? req.role,
       ttl: expireSeconds,
     };
-    const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names);
+    const inputs = inputsOf(request);
+    const denial = checkPolicy(caller.grants, { ...req, expireSeconds }, names, (field) => inputs.has(field.split('.')[0] as string));
     if (denial) {
       writeAudit(request, caller, 'denied', { ...fields, code: denial.code });
       throw new HttpError(403, denial.code, denial.message, { field: denial.field });
@@ -118,17 +164,30 @@ async function policyPlugin(app: FastifyInstance) {
     getter(this: FastifyRequest): GuardedMinter {
       return {
         rtc: (i, names = {}) =>
-          guarded(this, { service: 'rtc', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, role: i.role }, i.expireSeconds, i.version, names, (expireSeconds) =>
-            tokens.rtc({ ...i, expireSeconds }),
+          guarded(
+            this,
+            { service: 'rtc', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, role: i.role, lifetimes: lifetimesOf(i) },
+            i.expireSeconds,
+            i.version,
+            names,
+            (expireSeconds) => tokens.rtc({ ...i, expireSeconds }),
           ),
         rtm: (i, names = {}) =>
-          guarded(this, { service: 'rtm', userId: i.userId }, i.expireSeconds, i.version, names, (expireSeconds) =>
+          guarded(this, { service: 'rtm', userId: i.userId, ...rtm2Scope(i.permissions) }, i.expireSeconds, i.version, names, (expireSeconds) =>
             tokens.rtm({ ...i, expireSeconds }),
           ),
         rtcRtm: (i, names = {}) =>
           guarded(
             this,
-            { service: 'rtc-rtm', channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+            {
+              service: 'rtc-rtm',
+              channelName: i.channelName,
+              uid: i.uid,
+              userAccount: i.userAccount,
+              userId: rtmUserIdOf(i),
+              role: i.role,
+              lifetimes: lifetimesOf(i),
+            },
             i.expireSeconds,
             i.version,
             { userId: 'rtmUserId', ...names },
@@ -139,8 +198,21 @@ async function policyPlugin(app: FastifyInstance) {
             tokens.chat({ ...i, expireSeconds }),
           ),
         apaas: (i) =>
-          guarded(this, { service: 'apaas', userId: i.userUuid, roomUuid: i.roomUuid }, i.expireSeconds, '007', { userId: 'userUuid' }, (expireSeconds) =>
-            tokens.apaas({ ...i, expireSeconds }),
+          guarded(
+            this,
+            {
+              service: 'apaas',
+              userId: i.userUuid,
+              roomUuid: i.roomUuid,
+              // The room is the class's channel; a role needs the grant its powers amount to.
+              channels: i.roomUuid === undefined ? [] : [{ value: i.roomUuid, field: 'roomUuid' }],
+              role: i.role === undefined || i.roomUuid === undefined ? undefined : APAAS_ROLE_GRANT[i.role],
+              roleName: i.role,
+            },
+            i.expireSeconds,
+            '007',
+            { userId: 'userUuid' },
+            (expireSeconds) => tokens.apaas({ ...i, expireSeconds }),
           ),
         ...Object.fromEntries(
           (['convoai', 'stt'] as const).map((service) => [
@@ -148,7 +220,7 @@ async function policyPlugin(app: FastifyInstance) {
             (i: Lifetime<AgentInput>, names: FieldNames = {}) =>
               guarded(
                 this,
-                { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role },
+                { service, channelName: i.channelName, uid: i.uid, userAccount: i.userAccount, userId: rtmUserIdOf(i), role: i.role, lifetimes: lifetimesOf(i) },
                 i.expireSeconds,
                 '007',
                 { userId: 'rtmUserId', ...names },
@@ -162,4 +234,4 @@ async function policyPlugin(app: FastifyInstance) {
   });
 }
 
-export default fp(policyPlugin, { name: 'policy', fastify: '5.x', dependencies: ['agora', 'auth'] });
+export default fp(mintGuardPlugin, { name: 'mint-guard', fastify: '5.x', dependencies: ['auth'] });
