@@ -46,12 +46,12 @@ for (let i = 0; ; i++) {
     if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
   } catch {}
   if (i > 500) throw new Error('server did not start');
-  await new Promise((res) => setTimeout(res, 20));
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 const result = await autocannon({ url: `http://127.0.0.1:${port}${r.path}`, method: r.method, headers, body: r.body, connections: Number(opt.connections), duration: Number(opt.seconds) });
 console.log(`${opt.route}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
 child.kill('SIGTERM');
-await new Promise((res) => child.once('exit', res));
+await new Promise((resolve) => child.once('exit', resolve));
 
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));

@@ -108,7 +108,7 @@ function freePort() {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Spawns a server pinned to the server core, its stdout appended to a log file. */
 async function start(name, script, env) {
@@ -195,9 +195,10 @@ function serverFor(side) {
 }
 
 async function ready(server, side) {
-  let exited = false;
-  void server.exited?.then(() => (exited = true));
-  for (let i = 0; i < 500 && !exited; i++) {
+  // An object, not a local: the flag is set by a promise callback while the loop awaits.
+  const state = { exited: false };
+  void server.exited?.then(() => (state.exited = true));
+  for (let i = 0; i < 500 && !state.exited; i++) {
     try {
       const res = await fetch(server.base + side.path, { ...side.req, signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -348,8 +349,8 @@ async function coldStarts(kinds, runs) {
 /** Optional: the image at the recipes' memory limit, 60 s at 50 connections. */
 async function imageRun(seconds) {
   const tag = 'localhost/agora-token-server:bench';
-  execFileSync(join(ROOT, 'test/container/base-image.sh'), { stdio: 'inherit' });
-  // As test/container/smoke.sh builds it: npm may need the machine's CA bundle (a TLS-intercepting proxy).
+  execFileSync(join(ROOT, 'test/system/container/base-image.sh'), { stdio: 'inherit' });
+  // As test/system/container/smoke.sh builds it: npm may need the machine's CA bundle (a TLS-intercepting proxy).
   const ca = ['/etc/ssl/certs/ca-certificates.crt'].find((f) => existsSync(f));
   const secret = ca ? ['--secret', `id=npm_ca,src=${ca}`] : [];
   execFileSync('podman', ['build', '--format', 'docker', '--isolation=chroot', '--pull=never', '--network=host', '--layers', ...secret, '-t', tag, ROOT], {

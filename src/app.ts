@@ -152,7 +152,7 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     bodyLimit: BODY_LIMIT,
     // Requests Node's parser refuses (431, bad header, bad Content-Length) or that miss
     // the deadline (408), and URLs the router cannot decode: the one error shape too.
-    clientErrorHandler: clientErrorHandler as FastifyHttpOptions<Server>['clientErrorHandler'],
+    clientErrorHandler,
     frameworkErrors,
     // Behind a load balancer the client IP (rate limits, logs) comes from X-Forwarded-For,
     // trusted only as far as TRUST_PROXY says.

@@ -5,7 +5,7 @@
  * environment (and .env) through config.ts, prints, and sets the exit code —
  * 0 done / valid, 1 problems or bad configuration, 2 usage.
  *
- * Tested as a process, built (test/cli.test.ts runs dist/cli.js).
+ * Tested as a process, built (test/system/cli.test.ts runs dist/cli.js).
  */
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { runInspect } from './cli/inspect.js';

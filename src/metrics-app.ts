@@ -3,7 +3,7 @@
  * scrape endpoint need not be reachable where the token API is public.
  * It serves the main app's registry and nothing else.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { clientErrorHandler } from './plugins/errors.js';
 import { addMetricsRoute } from './plugins/metrics.js';
 import { DEADLINE_CHECK_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './plugins/request-deadline.js';
@@ -17,7 +17,7 @@ export function buildMetricsApp(app: FastifyInstance): FastifyInstance {
     // scrape is cheap to retry, and a stalled client must not hold the shutdown.
     http: { headersTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: DEADLINE_CHECK_INTERVAL_MS },
     requestTimeout: REQUEST_TIMEOUT_MS,
-    clientErrorHandler: clientErrorHandler as FastifyServerOptions['clientErrorHandler'],
+    clientErrorHandler,
     forceCloseConnections: true,
   });
   // Its own port, reached by scrapers only: no request is refused for having crossed a proxy.

@@ -8,7 +8,7 @@
  * closed, in-flight requests finish and the process exits 0. Other signals (Ctrl-C)
  * skip the drain. A second signal, or SHUTDOWN_TIMEOUT_SECONDS after the drain,
  * exits at once with status 1.
- * Tested as a process (test/server.test.ts runs it under the test loaders, so it is covered).
+ * Tested as a process (test/system/server.test.ts runs it under the test loaders, so it is covered).
  */
 import { statSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
@@ -74,7 +74,7 @@ closeWithGrace(
     onSecondSignal: (signal: string) => app.log.warn({ signal }, 'second signal: exiting now'),
   },
   async ({ signal, err }) => {
-    // test/server-logs.test.ts provokes one (a preloaded fixture throws on SIGUSR2).
+    // test/system/server-logs.test.ts provokes one (a preloaded fixture throws on SIGUSR2).
     if (err) app.log.error({ err }, 'closing after an uncaught error');
     else app.log.info({ signal }, 'shutting down');
     await app.lifecycle.drainAndClose(signal === 'SIGTERM' ? drainSeconds * 1000 : 0);

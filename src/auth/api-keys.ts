@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
-import { PATTERN_WILDCARDS_MAX, TOKEN_TYPE_NAMES, isTokenType, validPattern, type Restrictions, type Role, type TokenType } from './policy.js';
+import { PATTERN_WILDCARDS_MAX, TOKEN_TYPE_NAMES, isTokenType, validPattern, type Restrictions, type Role } from './policy.js';
 
 /** Optional restrictions of one key (keys file only; see grantsOf for the defaults). */
 export type KeyLimits = Restrictions;
@@ -51,7 +51,7 @@ const OPTIONS: Record<string, (limits: KeyLimits, value: string) => string | und
   services(limits, value) {
     const services = value.split(',');
     if (!services.every(isTokenType)) return `services: unknown token type (known: ${TOKEN_TYPE_NAMES.join(', ')})`;
-    limits.services = services as TokenType[];
+    limits.services = services;
     return undefined;
   },
   roles(limits, value) {

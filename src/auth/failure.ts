@@ -5,12 +5,12 @@
 
 /** Why a credential was refused: 401 (bad credential), 403 (unusable claims) or 503 (keys unreachable). */
 export class AuthFailure extends Error {
-  constructor(
-    readonly status: 401 | 403 | 503,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly status: 401 | 403 | 503;
+  readonly code: string;
+  constructor(status: 401 | 403 | 503, code: string, message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
     this.name = 'AuthFailure';
   }
 }

@@ -132,7 +132,7 @@ export async function runMint(args: string[], loadConfig: () => Config): Promise
   });
   try {
     const res = await app.inject({ method: 'POST', url: `/v1/tokens/${type}`, payload: body });
-    const answer = res.json() as Record<string, unknown>;
+    const answer = res.json<Record<string, unknown>>();
     if (res.statusCode !== 200) {
       throw usage(asOptions(inWords(String(answer.message)), fields.map((f) => f.field)));
     }

@@ -11,11 +11,10 @@ export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
 /** Wrong arguments: printed with a pointer to --help, exit 2. */
 export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly command: string,
-  ) {
+  readonly command: string;
+  constructor(message: string, command: string) {
     super(message);
+    this.command = command;
     this.name = 'UsageError';
   }
 }

@@ -101,7 +101,7 @@ export function parseEnv<T extends TObject>(schema: T, env: EnvText): Static<T> 
     if (value === undefined || !Value.Check(declaration, value)) fail(schema, name, env);
     out[name] = value;
   }
-  return out as Static<T>;
+  return out;
 }
 
 /** The schemas `declare.ts` can read: a number with both bounds, a union of literals, or a string with an `expected` text. */

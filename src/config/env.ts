@@ -4,7 +4,7 @@
  * these declarations (src/config/declare.ts); the names are public contract.
  * Each group is one README table (`npm run docs:config` writes them).
  */
-import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { AGORA_TTL_CAP, HEX32_PATTERN } from '../tokens/rules.js';
 import { fail as failIn, type EnvText } from './declare.js';
 
@@ -23,7 +23,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 const RATE_LIMIT_FAIL_MODES = ['open', 'closed'] as const;
 const oneOf = <const T extends string>(values: readonly T[], options: { default: T; description: string }) =>
-  Type.Union(values.map((v) => Type.Literal(v)), options) as TUnion<TLiteral<T>[]>;
+  Type.Union<TLiteral<T>[]>(values.map((v) => Type.Literal(v)), options);
 const CLAIM_NAME = '^[A-Za-z0-9_:/.-]{1,200}$';
 const HOUR = 3600;
 /** 1 TiB: far above any heap or RSS limit, so only typos are refused. */

@@ -123,8 +123,14 @@ async function authPlugin(app: FastifyInstance, opts: AuthConfig) {
     }
     if (result instanceof Promise) {
       result.then(
-        (caller) => (identified(request, caller), done()),
-        (err: unknown) => (refused(request, err), done()),
+        (caller) => {
+          identified(request, caller);
+          done();
+        },
+        (err: unknown) => {
+          refused(request, err);
+          done();
+        },
       );
       return;
     }

@@ -76,14 +76,14 @@ function createMetrics(isDraining: () => boolean): Metrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  new Gauge({
+  registry.registerMetric(new Gauge({
     name: `${METRIC_PREFIX}draining`,
     help: '1 from the shutdown signal on (readiness is 503), else 0',
-    registers,
+    registers: [],
     collect() {
       this.set(isDraining() ? 1 : 0);
     },
-  });
+  }));
   return {
     registry,
     httpRequestDuration: new Histogram({

@@ -68,7 +68,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
       components: { securitySchemes },
     },
     // Name components after the schemas' $id instead of def-0, def-1, … (every shared schema has one).
-    refResolver: { buildLocalReference: (json) => String(json.$id) },
+    refResolver: { buildLocalReference: (json) => json.$id as string },
   });
 
   await app.register(swaggerUi, {

@@ -194,10 +194,14 @@ export class TokenDecodeError extends Error {
 
 /** Internal: carries a DecodeError out of the nested readers to `decodeToken`, which turns it into a result. */
 class Stop {
-  constructor(readonly error: DecodeError) {}
+  readonly failure: DecodeError;
+  constructor(failure: DecodeError) {
+    this.failure = failure;
+  }
 }
 
 function stop(code: DecodeErrorCode, message: string): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal that decodeToken always catches; an Error would capture a stack for every malformed token
   throw new Stop({ code, message });
 }
 
@@ -205,10 +209,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class Reader {
   private offset = 0;
-  constructor(
-    private readonly buf: Buffer,
-    private readonly what: string,
-  ) {}
+  private readonly buf: Buffer;
+  private readonly what: string;
+  constructor(buf: Buffer, what: string) {
+    this.buf = buf;
+    this.what = what;
+  }
   private need(n: number): void {
     if (this.offset + n > this.buf.length) {
       stop('TRUNCATED', `the ${this.what} ends early: ${n} more bytes expected at byte ${this.offset} of ${this.buf.length}`);
@@ -423,7 +429,7 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodeRe
     // Every reader above only stops with Stop; anything else is a bug in this module, not bad input.
     /* c8 ignore next */
     if (!(err instanceof Stop)) throw err;
-    return { ok: false, error: err.error };
+    return { ok: false, error: err.failure };
   }
   return {
     ok: false,

@@ -187,10 +187,12 @@ const PRIVILEGE_EFFECT: Record<string, string> = {
 
 class Inspector {
   readonly problems: Problem[] = [];
-  constructor(
-    readonly now: number,
-    readonly tokenExpiry: number,
-  ) {}
+  readonly now: number;
+  readonly tokenExpiry: number;
+  constructor(now: number, tokenExpiry: number) {
+    this.now = now;
+    this.tokenExpiry = tokenExpiry;
+  }
 
   add(severity: Severity, code: ProblemCode, message: string, extra: { service?: ServiceName; privilege?: string } = {}): void {
     this.problems.push({ code, severity, message, ...extra });

@@ -32,7 +32,7 @@ t.test('parsing key lines', async (t) => {
   const refused = (lines: string[], line: number, reason: RegExp, why: string, allowOptions = true) => {
     const result = bad(lines, allowOptions);
     t.match(result, { ok: false, line, reason }, why);
-    for (const text of lines) t.notMatch(result.ok ? '' : result.reason, text.split(' ')[0] as string, `${why}: the key is never quoted`);
+    for (const text of lines) t.notMatch(result.ok ? '' : result.reason, text.split(' ')[0] ?? '', `${why}: the key is never quoted`);
   };
   refused(['ok:' + API_KEY, 'short'], 2, /^not \[name:\]key/, 'keys shorter than 16 characters are refused');
   refused(['a:b:' + API_KEY], 1, /^not \[name:\]key/, 'a key may not contain ":"');
@@ -87,11 +87,11 @@ t.test('config: API key variables', async (t) => {
 
 t.test('config: credentials without the method that uses them stop start-up', async (t) => {
   const dir = t.testdir({ keys: `a:${API_KEY}\n` });
-  for (const [name, value] of [['API_KEYS', `a:${API_KEY}`], ['API_KEYS_FILE', join(dir, 'keys')]]) {
-    t.throws(() => loadConfig({ ...baseEnv, [name as string]: value as string }), {
+  for (const [name, value] of [['API_KEYS', `a:${API_KEY}`], ['API_KEYS_FILE', join(dir, 'keys')]] as const) {
+    t.throws(() => loadConfig({ ...baseEnv, [name]: value }), {
       message: `AUTH_MODE is missing: ${name} is set, so AUTH_MODE must include apiKey (or be none to run without authentication on purpose)`,
     });
-    t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', [name as string]: value as string }), {
+    t.throws(() => loadConfig({ ...baseEnv, AUTH_MODE: 'jwt', JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', [name]: value }), {
       message: /^AUTH_MODE is invalid: API_KEYS(_FILE)? is set, so AUTH_MODE must include apiKey/,
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The mint command's option table, in process: how options are derived from a
  * request schema and turned back into a typed body. The built CLI itself is
- * test/cli.test.ts; this covers field kinds no current token type has yet
+ * test/system/cli.test.ts; this covers field kinds no current token type has yet
  * (structured fields, given as JSON).
  */
 import { Type } from '@sinclair/typebox';

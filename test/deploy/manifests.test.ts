@@ -18,6 +18,7 @@ const K8S = new URL('kubernetes/', DEPLOY);
  * still be a real future variable: remove it once the config schema knows it.
  */
 // Kubernetes reads YAML 1.1 (0440 is octal there). Manifests are untyped trees here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML of any shape; the assertions check it
 type Doc = Record<string, any>;
 const k8sDocs: { file: string; doc: Doc }[] = [];
 for (const file of readdirSync(K8S).filter((f) => f.endsWith('.yaml')).sort()) {

@@ -88,7 +88,7 @@ t.test('the live endpoints serve the same document', async (t) => {
 
 t.test('servers and bounds follow the configuration', async (t) => {
   const app = await build(t, { PUBLIC_URL: 'https://tokens.example.net/agora', TOKEN_TTL_MAX: '600', TOKEN_TTL_DEFAULT: '60' });
-  const live = (await app.inject('/openapi.json')).json() as Spec;
+  const live = (await app.inject('/openapi.json')).json<Spec>();
   t.same(live.servers, [{ url: 'https://tokens.example.net/agora', description: 'This deployment' }]);
   const expire = live.components.schemas.RtcTokenRequest?.properties?.expireSeconds;
   t.match(expire, { maximum: 600, default: 60 }, 'expireSeconds documents the configured cap and default');
@@ -228,7 +228,7 @@ t.test('each v1 example is accepted and each documented bound is enforced', asyn
     t.equal(ok.statusCode, 200, `${op.operationId}: the documented example is accepted`);
     const validate = validator(componentName(op.responses['200']?.content?.['application/json']?.schema) ?? '');
     t.ok(validate(ok.json()), `${op.operationId}: 200 body matches its schema ${JSON.stringify(validate.errors)}`);
-    for (const [key, value] of Object.entries(ok.json() as Record<string, unknown>).filter(([k]) => /token$/i.test(k))) {
+    for (const [key, value] of Object.entries(ok.json<Record<string, unknown>>()).filter(([k]) => /token$/i.test(k))) {
       const d = decode007(String(value));
       t.ok(verify007(d, APP_CERTIFICATE) && d.expire === example.expireSeconds, `${op.operationId}: ${key} is signed for the example's lifetime`);
     }

@@ -59,7 +59,7 @@ t.test('headers, a short body or a stalled chunked body: 408 in the one shape wi
 t.test('on close: requests still arriving get 408 at once, an answered one finishes, idle connections close', async (t) => {
   const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
   let release: () => void = () => {};
-  const released = new Promise<void>((r) => (release = r));
+  const released = new Promise<void>((resolve) => (release = resolve));
   // A request that has fully arrived and is still being answered when close begins.
   app.get('/slow', async () => {
     await released;
@@ -98,7 +98,7 @@ t.test('on close: requests still arriving get 408 at once, an answered one finis
 t.test('a malformed request behind a response already on the wire: the connection closes, nothing is written into it', async (t) => {
   const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
   let release: () => void = () => {};
-  const released = new Promise<void>((r) => (release = r));
+  const released = new Promise<void>((resolve) => (release = resolve));
   app.get('/stream', (_request, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/plain' });

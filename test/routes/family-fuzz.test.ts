@@ -56,7 +56,7 @@ function sane(status: number, text: string): boolean {
   if (status >= 400) return Object.keys(json).filter((k) => k !== 'field').sort().join() === ERROR_KEYS.join() && json.statusCode === status;
   for (const key of ['token', 'rtcToken', 'rtmToken']) {
     if (typeof json[key] !== 'string') continue;
-    const d = decodeToken(json[key] as string);
+    const d = decodeToken(json[key]);
     if (!d.ok) return false;
     if (d.token.version === '007') {
       if (!verify007(d.token, APP_CERTIFICATE)) return false;

@@ -47,7 +47,7 @@ function assertSane(res: { status: number; headers: Record<string, unknown>; bod
   if (res.status >= 400) return isOneShapeError(res);
   const json = JSON.parse(res.body) as Record<string, unknown>;
   for (const key of ['token', 'rtcToken', 'rtmToken', 'chatToken']) {
-    if (typeof json[key] === 'string') decodeOrThrow(json[key] as string);
+    if (typeof json[key] === 'string') decodeOrThrow(json[key]);
   }
   return res.status === 200;
 }

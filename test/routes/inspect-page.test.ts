@@ -1,7 +1,7 @@
 /**
  * GET /inspect and its two files, by inject: what is served, with which type,
  * cache and CSP headers; whether the page asks for credentials follows AUTH_MODE.
- * The page's behaviour in a browser is test/docs/inspect-page.test.ts.
+ * The page's behaviour in a browser is test/system/inspect-page-browser.test.ts.
  */
 import t from 'tap';
 import { API_CSP, PAGE_CSP } from '../../src/plugins/security.js';

@@ -48,7 +48,7 @@ export async function exchange(port: number, request: string | Buffer, waitMs = 
   const c = await openRaw(port);
   if (halfClose) c.socket.end(request);
   else c.socket.write(request);
-  await Promise.race([c.closed, new Promise((r) => setTimeout(r, waitMs))]);
+  await Promise.race([c.closed, new Promise((resolve) => setTimeout(resolve, waitMs))]);
   c.socket.destroy();
   return c.received();
 }

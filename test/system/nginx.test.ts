@@ -6,6 +6,7 @@
  * Needs processes and ports, hence not app.inject. Backends run the built dist/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -195,7 +196,10 @@ ${openBlock}
   }
 
   t.test('rolling restart under load: zero failed requests', async (t) => {
-    let result: autocannon.Result | undefined;
+    let settle: (err: Error | null, r: autocannon.Result) => void = () => {};
+    const finished = new Promise<autocannon.Result>((resolve, reject) => {
+      settle = (err, r) => (err ? reject(err) : resolve(r));
+    });
     const load = autocannon(
       {
         url: `${lb}/v1/tokens/rtc`,
@@ -206,12 +210,10 @@ ${openBlock}
         duration: LOAD_MAX_SECONDS,
         timeout: 10,
       },
-      (err, r) => {
-        if (err) throw err;
-        result = r;
-      },
+      (err, r) => settle(err, r),
     );
-    await sleep(1000);
+    // Restart only once the load is flowing through nginx.
+    await once(load, 'response');
     const restarts: string[] = [];
     for (const i of [0, 1]) {
       const old = backends[i] as ServerProcess;
@@ -228,8 +230,7 @@ ${openBlock}
       t.ok(served > 0, `restarted backend ${i} takes traffic through nginx`);
     }
     load.stop();
-    while (!result) await sleep(20);
-    const r = result;
+    const r = await finished;
     const counts = {
       requests: r.requests.total,
       '2xx': r['2xx'],

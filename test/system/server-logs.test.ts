@@ -7,14 +7,14 @@ import { request as httpRequest, Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import t from 'tap';
-import { LOG_BUFFER, flushLogs } from '../src/app.js';
-import { APP_CERTIFICATE, APP_ID, build } from './helper.js';
-import { startServer, stop, type ServerProcess } from './support/processes.js';
+import { LOG_BUFFER, flushLogs } from '../../src/app.js';
+import { APP_CERTIFICATE, APP_ID, build } from '../helper.js';
+import { startServer, stop, type ServerProcess } from '../support/processes.js';
 
 t.setTimeout(180_000);
 
 const env = { APP_ID, APP_CERTIFICATE, PORT: '0', SHUTDOWN_DRAIN_SECONDS: '0' };
-const crashFixture = fileURLToPath(new URL('./fixtures/crash-on-request.mjs', import.meta.url));
+const crashFixture = fileURLToPath(new URL('../fixtures/crash-on-request.mjs', import.meta.url));
 const dir = t.testdir({});
 const all: ServerProcess[] = [];
 t.teardown(() => all.forEach(stop));

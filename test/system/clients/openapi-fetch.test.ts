@@ -1,6 +1,6 @@
 import t from 'tap';
-import { SPEC_FILES } from '../../src/openapi.js';
-import { runTool } from '../tools.js';
+import { SPEC_FILES } from '../../../src/openapi.js';
+import { runTool } from '../../tools.js';
 import { proveClient } from './harness.js';
 
 t.test('openapi-typescript + openapi-fetch', (t) =>

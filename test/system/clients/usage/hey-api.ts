@@ -1,9 +1,9 @@
 /**
  * What a client team writes with the @hey-api/openapi-ts SDK. Compiled by
- * test/clients/hey-api.test.ts against the SDK generated from the committed spec
+ * test/system/clients/hey-api.test.ts against the SDK generated from the committed spec
  * (strict, NodeNext), then run against a loopback server.
  */
-import { createClient } from '../../.generated/hey-api/client/index.js';
+import { createClient } from '../../../.generated/hey-api/client/index.js';
 import {
   createApaasToken,
   createChatToken,
@@ -16,7 +16,7 @@ import {
   inspectToken,
   type ErrorResponse,
   type TokenProblem,
-} from '../../.generated/hey-api/index.js';
+} from '../../../.generated/hey-api/index.js';
 import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, INSPECT_AS, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
 
 export async function run(baseUrl: string): Promise<ClientResults> {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Container smoke test (podman, no registry, no Docker engine):
 #   base image (base-image.sh) -> podman build -> run on loopback -> /readyz -> mint + decode a token ->
-#   non-root check -> HEALTHCHECK -> no certificate in image -> SIGTERM exits 0 -> cleanup.
+#   non-root check -> runtime holds dist/ and prod deps only -> HEALTHCHECK -> no certificate in image -> SIGTERM exits 0 -> cleanup.
 #
 # Usage: ./smoke.sh [PROJECT_DIR]
-#   PROJECT_DIR default: $(dirname "$0")/../..  (this file lives at test/container/smoke.sh)
+#   PROJECT_DIR default: $(dirname "$0")/../../..  (this file lives at test/system/container/smoke.sh)
 # Env:  IMAGE       tag to build           (default localhost/<project dir name>:smoke)
 #       DOCKERFILE  Dockerfile to use      (default PROJECT_DIR/Dockerfile, else the one beside this script)
 #       NPM_CA      CA bundle for npm in the build (TLS-intercepting proxy); default: auto-detected
@@ -15,7 +15,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PROJECT=$(cd "${1:-$HERE/../..}" && pwd) || { echo "SMOKE FAIL: project dir ${1:-$HERE/../..} not found"; exit 1; }
+PROJECT=$(cd "${1:-$HERE/../../..}" && pwd) || { echo "SMOKE FAIL: project dir ${1:-$HERE/../../..} not found"; exit 1; }
 name=$(basename "$PROJECT" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
 IMAGE=${IMAGE:-localhost/agora-token-server:smoke}
 GRACE=${GRACE:-30}
@@ -186,6 +186,9 @@ if [ $ready = 1 ]; then
   [ "$uid" != 0 ] && [ -n "$uid" ] && log "exec id -u -> $uid" || fail "podman exec id -u -> '$uid' (root?)"
   users=$(podman top "$CTR" user 2>&1 | tail -n +2 | sort -u | tr '\n' ' ')
   echo "$users" | grep -qw root && fail "a process in the container runs as root: $users" || log "processes run as: $users"
+  # the runtime stage holds the built server and production dependencies only: no sources, tests or dev tools
+  if podman exec "$CTR" node -e 'const fs = require("node:fs"); process.exit(fs.existsSync("/app/dist/server.js") && !["/app/src", "/app/test", "/app/node_modules/tap", "/app/node_modules/typescript"].some((p) => fs.existsSync(p)) ? 0 : 1)' >/dev/null 2>&1
+  then log "runtime: dist/ and production dependencies only"; else fail "runtime image holds sources, tests or dev dependencies (or no dist/server.js)"; fi
   # HEALTHCHECK as declared in the image (timers need systemd, so run it by hand)
   if podman healthcheck run "$CTR" >/dev/null 2>&1; then log "HEALTHCHECK -> healthy"; else fail "HEALTHCHECK failed"; fi
 fi

@@ -7,9 +7,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Test } from 'tap';
-import { decode007, verify007 } from '../../src/tokens/codec.js';
-import { APP_CERTIFICATE } from '../helper.js';
-import { listen, ROOT, runTool } from '../tools.js';
+import { decode007, verify007 } from '../../../src/tokens/codec.js';
+import { APP_CERTIFICATE } from '../../helper.js';
+import { listen, ROOT, runTool } from '../../tools.js';
 import { AGENT, APAAS, CHAT, INSPECT_AS, RTC, RTC_RTM2, RTM, RTM2, type ClientResults } from './usage/requests.js';
 
 export type ClientName = 'openapi-fetch' | 'hey-api';
@@ -27,14 +27,14 @@ export async function proveClient(t: Test, name: ClientName, generate: (outDir: 
       extends: '../../tsconfig.json',
       // DOM: fetch clients name the DOM's fetch types (BodyInit…), as in any browser or Node project using them.
       compilerOptions: { noEmit: true, lib: ['ES2024', 'DOM'] },
-      include: [`${name}/**/*.ts`, `../clients/usage/${name}.ts`],
+      include: [`${name}/**/*.ts`, `../system/clients/usage/${name}.ts`],
       exclude: [],
     }),
   );
   const tsc = await runTool('tsc', ['-p', tsconfig]);
   t.equal(tsc.code, 0, `${name}: generated code and its use type-check (strict, NodeNext)\n${tsc.stdout}`);
 
-  const usage = (await import(pathToFileURL(`${ROOT}test/clients/usage/${name}.ts`).href)) as { run: (baseUrl: string) => Promise<ClientResults> };
+  const usage = (await import(pathToFileURL(`${ROOT}test/system/clients/usage/${name}.ts`).href)) as { run: (baseUrl: string) => Promise<ClientResults> };
   const results = await usage.run(await listen(t));
 
   const rtc = decode007(results.rtc.token);

@@ -1,10 +1,10 @@
 /**
  * What a client team writes with openapi-typescript + openapi-fetch. Compiled by
- * test/clients/openapi-fetch.test.ts against the types generated from the
+ * test/system/clients/openapi-fetch.test.ts against the types generated from the
  * committed spec (strict, NodeNext), then run against a loopback server.
  */
 import createClient from 'openapi-fetch';
-import type { components, paths } from '../../.generated/openapi-fetch/schema.js';
+import type { components, paths } from '../../../.generated/openapi-fetch/schema.js';
 import { type Assert, type IsSpecific, type ClientResults, AGENT, APAAS, BAD_RTC, CHAT, FPA, INSPECT_AS, RTC, RTC_PRIVILEGES, RTC_RTM2, RTM, RTM2 } from './requests.js';
 
 type ErrorResponse = components['schemas']['ErrorResponse'];

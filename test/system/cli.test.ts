@@ -6,12 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import t from 'tap';
-import { inWords } from '../src/cli/mint.js';
-import { decode006, decode007, verify006, verify007 } from '../src/tokens/codec.js';
-import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from './helper.js';
-import { ROOT } from './tools.js';
+import { inWords } from '../../src/cli/mint.js';
+import { decode006, decode007, verify006, verify007 } from '../../src/tokens/codec.js';
+import { APP_CERTIFICATE, APP_ID, nowUnix, secrets } from '../helper.js';
+import { ROOT } from '../tools.js';
 
 const CLI = `${ROOT}dist/cli.js`;
 const OTHER_CERT = '00000000000000000000000000000001';
@@ -217,7 +217,7 @@ t.test('inspect: readable and JSON, exit 0 valid / 1 problems / 2 usage', async 
   t.match(valid.stdout, new RegExp(`App ID +${APP_ID} \\(matches APP_ID\\)`));
   t.match(valid.stdout, /signature +valid\n/);
   t.match(valid.stdout, /rtc \(1\) +channel "demo-room", user account "01234"\n +joinChannel \(1\) +until \S+Z, in \d+ s\n/);
-  t.match(valid.stdout, /Problems\n  none$/m);
+  t.match(valid.stdout, /Problems\n {2}none$/m);
 
   t.match(trap, { code: 1, stdout: /^Agora would reject this token\n\(1 error, 0 warnings\)[\s\S]*error +ACCOUNT_TOKEN_USED_WITH_UID: The token was minted for the user account "01234", but the app joins with the integer uid 1234/ });
   t.equal(asJson.code, 1);
@@ -290,6 +290,7 @@ t.test('names from a token cannot drive the terminal: control, bidi and format c
   const text = token.build() as string;
   const [readable, asJson] = await Promise.all([run(['inspect', text, '--channel-name', 'room']), run(['inspect', text, '--json'])]);
   t.equal(readable.code, 1, 'a name Agora refuses: problems');
+  // eslint-disable-next-line no-control-regex -- the assertion is that these control characters are absent
   t.notMatch(readable.stdout, /[\x00-\x09\x0b-\x1f\x7f\u202e\u2028]/, 'no control, bidi or separator character is printed raw');
   t.notMatch(readable.stdout, /^\s*signature +valid FAKE/m, 'no forged line');
   t.match(readable.stdout, 'channel "evil\\x1b[2J\\x1b]0;PWNED\\x07\\u202e\\u2028\\u{e0041}x\\r\\nsignature   valid FAKE"', 'the name is shown, escaped');
