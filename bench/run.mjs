@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The service measured AS DEPLOYED against its peers, on loopback (see README "Benchmarks").
+// The service measured AS DEPLOYED against its peers, on loopback (see docs/benchmark.md).
 //   npm run bench [-- --seconds 3 --pairs 3 --only rtc007,jwt --memory-seconds 60 --no-memory --no-cold --image]
 // The service runs with AUTH_MODE=apiKey (a key on every request), the rate limit on (a limit too
 // high to trigger), metrics on and info logs written to a file. Every server is pinned to core 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Rewrites the configuration tables in README.md and docs/**/*.md from the variable
-// declarations (src/config/env.ts) (`npm run docs:config`), or with --check fails when one is stale.
+// Rewrites the configuration tables (docs/configuration.md; README.md and every docs/**/*.md are searched for
+// their markers) from the variable declarations (src/config/env.ts) (`npm run docs:config`), or with --check
+// fails when one is stale.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderConfigTables } from '../dist/config/docs.js';
 

@@ -3,7 +3,7 @@
  * environment once; everything else receives a typed Config.
  *
  * By concern: src/config/env.ts declares every variable once (type, bounds, default,
- * meaning); src/config/declare.ts derives parsing, error lines and the README tables
+ * meaning); src/config/declare.ts derives parsing, error lines and the docs tables
  * from those declarations; secrets.ts, auth.ts and http.ts hold the rules a single
  * declaration cannot state.
  */

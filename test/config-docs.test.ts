@@ -82,19 +82,19 @@ t.test('the table check fails on a missing, extra, repeated or wrong row', async
   const portRow = /^\| `PORT` \|.*\n/m;
   t.same(tableProblems(edit(portRow, '')), ['PORT has no row']);
   const withRow = (row: string) => edit('| `HOST` |', `${row}\n| \`HOST\` |`);
-  t.same(tableProblems(withRow('| `PORTS` | `1` | x | y |')), ['README.md: PORTS is not a variable of the core table']);
-  t.same(tableProblems(withRow('| `PORT` | `8080` | a TCP port from 0 to 65535 | TCP port to listen on |')), ['README.md: PORT has a second row']);
-  t.same(tableProblems(withRow('| `REDIS_URL` | — | x | y |')), ['README.md: REDIS_URL is not a variable of the core table', 'README.md: REDIS_URL has a second row']);
+  t.same(tableProblems(withRow('| `PORTS` | `1` | x | y |')), ['docs/configuration.md: PORTS is not a variable of the core table']);
+  t.same(tableProblems(withRow('| `PORT` | `8080` | a TCP port from 0 to 65535 | TCP port to listen on |')), ['docs/configuration.md: PORT has a second row']);
+  t.same(tableProblems(withRow('| `REDIS_URL` | — | x | y |')), ['docs/configuration.md: REDIS_URL is not a variable of the core table', 'docs/configuration.md: REDIS_URL has a second row']);
   t.same(tableProblems(edit('| `PORT` | `8080` |', '| `PORT` | `80` |')), ['PORT: default `80`']);
   t.same(tableProblems(edit('a TCP port from 0 to 65535', 'a TCP port')), ['PORT: bounds a TCP port']);
   t.same(tableProblems(edit('TCP port to listen on |', 'Port |')), ['PORT: meaning Port']);
   t.same(tableProblems(edit("unset: 90 % of V8's heap limit", '—')), ['SHED_MAX_HEAP_USED_MB: unset —']);
-  t.same(tableProblems(edit('## Configuration\n', '## Configuration\n\n| `APP_ID` | hand-written |\n')), ['README.md: APP_ID has a row outside the generated tables']);
+  t.same(tableProblems(edit('# Configuration\n', '# Configuration\n\n| `APP_ID` | hand-written |\n')), ['docs/configuration.md: APP_ID has a row outside the generated tables']);
   const renamed = tableProblems(edit('config-table:deploy', 'config-table:deploys'));
-  t.equal(renamed[0], 'README.md: unknown table deploys');
+  t.equal(renamed[0], 'docs/configuration.md: unknown table deploys');
   t.equal(renamed.at(-1), 'table deploy is missing');
   const twice = tableProblems([...files, { path: 'docs/copy.md', text: configTable('core') }]);
-  t.equal(twice[0], 'docs/copy.md: table core appears twice (also in README.md)');
+  t.equal(twice[0], 'docs/copy.md: table core appears twice (also in docs/configuration.md)');
 });
 
 t.test('renderConfigTables rewrites a stale table and leaves an unknown one alone', async (t) => {

@@ -1,4 +1,4 @@
-// The seed tutorial's token server, rebuilt as the tutorial wrote it (see README "Benchmarks"):
+// The seed tutorial's token server, rebuilt as the tutorial wrote it (see docs/benchmark.md):
 // Express 4 + agora-access-token, GET /access_token, a nocache middleware, no logging, no
 // validation. Dev-only: the benchmark's reference peer, never shipped or imported by src/.
 const express = require('express');

@@ -1,6 +1,6 @@
 /**
  * How an environment variable is declared, and everything derived from a declaration:
- * reading its text, the one-line error that names it, and its README table row.
+ * reading its text, the one-line error that names it, and its row in docs/configuration.md.
  *
  * A declaration is a TypeBox schema of the parsed value (bounds are `minimum`/`maximum`,
  * `default` and `description` are JSON Schema's own) plus the few keywords of `Doc`,
@@ -11,7 +11,7 @@ import { Value } from '@sinclair/typebox/value';
 
 /** What a declaration adds to JSON Schema. */
 export interface Doc {
-  /** What the variable does: the README's "Meaning" column (Markdown, as `unset`). */
+  /** What the variable does: the docs table's "Meaning" column (Markdown, as `unset`). */
   description: string;
   /** What a valid value looks like, where the type cannot say it (strings); plain text. */
   expected?: string;
@@ -40,7 +40,7 @@ export class ConfigError extends Error {
 /** Variables as read: trimmed, with empty meaning unset. */
 export type EnvText = Record<string, string | undefined>;
 
-/** What a valid value looks like, in the words errors and the README use. */
+/** What a valid value looks like, in the words errors and the docs use. */
 export function expectedOf(schema: TSchema): string {
   const d = schema as Declaration;
   let text: string;
@@ -117,7 +117,7 @@ const code = (s: string) => `\`${s}\``;
 /** Plain text (the expected texts errors print) made literal in a Markdown table cell. */
 const plain = (s: string) => s.replaceAll('|', '\\|').replaceAll('*', '\\*').replaceAll('<', '&lt;');
 
-/** The README rows of a group of declarations: variable, default, accepted values, meaning. */
+/** The docs table rows of a group of declarations: variable, default, accepted values, meaning. */
 export function markdownTable(schema: TObject): string {
   const required = new Set(schema.required);
   const rows = Object.entries(schema.properties).map(([name, s]) => {

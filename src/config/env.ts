@@ -1,8 +1,8 @@
 /**
  * Every environment variable, declared once: type and bounds, default, what it
- * accepts and what it does. Parsing, error lines and the README tables derive from
+ * accepts and what it does. Parsing, error lines and the docs tables derive from
  * these declarations (src/config/declare.ts); the names are public contract.
- * Each group is one README table (`npm run docs:config` writes them).
+ * Each group is one table of docs/configuration.md (`npm run docs:config` writes them).
  */
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { AGORA_TTL_CAP, HEX32_PATTERN } from '../tokens/rules.js';
@@ -30,7 +30,7 @@ const HOUR = 3600;
 const MEGABYTES_MAX = 1_048_576;
 const KEY_SOURCES = 'set exactly one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET';
 
-/** The README's "Configuration" table. */
+/** The "Configuration" table of docs/configuration.md. */
 export const CoreEnv = Type.Object({
   APP_ID: Type.String({
     pattern: HEX32_PATTERN,
@@ -83,7 +83,7 @@ export const CoreEnv = Type.Object({
   ),
 });
 
-/** The README's "Deploy" variables table. */
+/** The "Deploy" table of docs/configuration.md. */
 export const DeployEnv = Type.Object({
   APP_CERTIFICATE_FILE: Type.Optional(
     Type.String({
@@ -168,7 +168,7 @@ export const DeployEnv = Type.Object({
   LOG_FORMAT: oneOf(LOG_FORMATS, { default: 'auto', description: '`auto`: pretty on a TTY, JSON otherwise' }),
 });
 
-/** The README's "Authentication and limits" variables table. */
+/** The "Authentication and limits" table of docs/configuration.md. */
 export const AuthEnv = Type.Object({
   AUTH_MODE: Type.String({
     pattern: '^(none|apiKey|jwt|apiKey,jwt|jwt,apiKey)$',
@@ -293,7 +293,7 @@ export const AuthEnv = Type.Object({
   }),
 });
 
-/** The README tables, by the name their markers carry (`<!-- config-table:core -->`). */
+/** The docs tables, by the name their markers carry (`<!-- config-table:core -->`). */
 export const ENV_TABLES = { core: CoreEnv, deploy: DeployEnv, auth: AuthEnv };
 
 /** Every variable. */

@@ -15,7 +15,7 @@ import { errorBody } from './errors.js';
 /**
  * The `type` label of the tokens-minted counter: one count per token a response holds
  * (rtc_rtm = one combined token; rtm2 = an RTM 2 token with permissions). The agora
- * plugin can count nothing else; README's metrics table lists exactly these.
+ * plugin can count nothing else; the metrics table of docs/deploy.md lists exactly these.
  */
 export const MINTED_TYPES = [
   'rtc',

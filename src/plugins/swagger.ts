@@ -3,7 +3,7 @@
  * served at /openapi.json and /openapi.yaml, and Swagger UI at /docs.
  *
  * OpenAPI 3.0.3, not 3.1: every mainstream generator and gateway reads 3.0.3, while
- * 3.1 support is still partial in several (the README says which and why).
+ * 3.1 support is still partial in several (docs/openapi.md says which and why).
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
@@ -41,7 +41,12 @@ security model. Renew before \`expiresAt\`; the SDKs fire \`token-privilege-will
 ## Errors
 Every 4xx and 5xx response has the one \`ErrorResponse\` shape: \`statusCode\`, \`error\`, a stable \`code\`, a \`message\`
 naming the field at fault, \`field\` when one is, and the \`requestId\` also sent as \`X-Request-Id\`.
-Token responses are never cacheable (\`Cache-Control: no-store\`).`;
+Token responses are never cacheable (\`Cache-Control: no-store\`).
+
+## Further reading
+The project's documentation, next to its README: \`docs/api.md\` (every field and input rule, the inspector,
+errors), \`docs/auth.md\` (API keys, JWTs, what a caller may mint, rate limits), \`docs/compat.md\` (the drop-in
+routes) and \`docs/openapi.md\` (generating a client from this document).`;
 
 async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
   await app.register(swagger, {

@@ -173,7 +173,7 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   t.equal(config.auth.apiKeys.length, 1, 'the keys come from API_KEYS_FILE');
   const keysSecret = (app.secrets as string[]).find((name) => app.environment.API_KEYS_FILE === `/run/secrets/${name}`);
   t.ok(keysSecret && compose.secrets[keysSecret].file, 'API_KEYS_FILE is a Compose secret file');
-  t.match(readFileSync(new URL('../README.md', DEPLOY), 'utf8'), `> secrets/${String(compose.secrets[keysSecret as string]?.file).replace('./secrets/', '')}`, 'the README says how to create it');
+  t.match(readFileSync(new URL('../docs/deploy.md', DEPLOY), 'utf8'), `> secrets/${String(compose.secrets[keysSecret as string]?.file).replace('./secrets/', '')}`, 'docs/deploy.md says how to create it');
   const { API_KEYS_FILE: _keys, ...withoutKeys } = app.environment as Record<string, string>;
   t.throws(() => loadConfig({ APP_ID, ...withoutKeys }, { readFile: () => APP_CERTIFICATE }), /API_KEYS is missing/, 'without a key file it does not start');
   const { AUTH_MODE: _mode, ...withoutMode } = app.environment as Record<string, string>;
