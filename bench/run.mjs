@@ -426,6 +426,8 @@ const W = [34, 7, 9, 8, 9, 7, 7, 6, 9, 9, 7, 7, 6, 7, 7];
 console.log(row(['scenario (A vs B)', 'ratio', 'target', 'cpu', 'A req/s', 'A p50', 'A p99', 'A err', 'A non2xx', 'B req/s', 'B p50', 'B p99', 'B err', 'A us/r', 'B us/r'], W));
 for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.id)) continue;
+  // Before/after runs compare the service with itself: scenarios between peers have no service side.
+  if (opt.against && sc.a.peer) continue;
   if (opt.against) Object.assign(sc, { label: `${sc.id}: this build vs ${opt.against}`, target: undefined, b: { ...sc.a, peer: 'against' } });
   const r = await abScenario(sc);
   results.scenarios.push(r);

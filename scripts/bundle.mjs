@@ -5,7 +5,11 @@
 // dist/bundle/server.js; the tests and the CLI use dist/ as tsc wrote it.
 // Entry points: server (what runs), app and metrics-app (what the image imports to prime Node's
 // compile cache without starting a server); shared code goes to chunks.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: a previous build's chunks would stay beside the new ones.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { server: 'dist/server.js', app: 'dist/app.js', 'metrics-app': 'dist/metrics-app.js' },
