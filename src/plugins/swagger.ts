@@ -137,7 +137,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
           ? { url: opts.publicUrl, description: 'This deployment' }
           : { url: '/', description: 'The host serving this document' },
       ],
-      // Swagger UI lists tags in this order: the v1 operations first, the legacy ones last.
+      // Swagger UI lists tags in this order: the v1 operations first, the compat ones last.
       tags: [
         { name: 'tokens', description: 'Mint RTC, RTM and Chat tokens (v1)' },
         { name: 'health', description: 'Probes for orchestrators and load balancers' },
