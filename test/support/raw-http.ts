@@ -29,26 +29,78 @@ export function parseResponse(text: string): RawResponse | undefined {
   return { status, headers, body: Buffer.from(text.slice(end + 4), 'latin1').subarray(0, length).toString('utf8') };
 }
 
+export interface RawConnection {
+  socket: Socket;
+  /** Everything received so far. */
+  received: () => string;
+  closed: Promise<unknown>;
+  /**
+   * Resolves as soon as what was received satisfies `done` (checked on each arrival, no polling);
+   * rejects if the connection closes first.
+   */
+  until: (done: (text: string) => boolean) => Promise<string>;
+}
+
 /** A connection that collects everything the server sends until it closes. */
-export async function openRaw(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<unknown> }> {
+export async function openRaw(port: number): Promise<RawConnection> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let text = '';
   socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
   socket.on('error', () => {});
   const closed = once(socket, 'close');
-  return { socket, received: () => text, closed };
+  const until = (done: (text: string) => boolean) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!done(text)) return false;
+        socket.off('data', check);
+        socket.off('close', early);
+        resolve(text);
+        return true;
+      };
+      const early = () => {
+        socket.off('data', check);
+        if (!check()) reject(new Error(`connection closed before the expected answer; received: ${JSON.stringify(text.slice(0, 500))}`));
+      };
+      if (check()) return;
+      // Registered after the collector above, so `text` already holds the new chunk.
+      socket.on('data', check);
+      socket.once('close', early);
+    });
+  return { socket, received: () => text, closed, until };
 }
 
 /**
- * Sends `request` and resolves with what came back by close or `waitMs`. With
- * `halfClose`, the client then ends its side, as a client that sent all it had.
+ * Whether `text` holds one whole response: the head, then as many body bytes as
+ * Content-Length says (none after a HEAD), or a chunked body up to its last chunk.
  */
-export async function exchange(port: number, request: string | Buffer, waitMs = 5000, halfClose = false): Promise<string> {
+export function hasWholeResponse(text: string, head = false): boolean {
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  if (head || /^HTTP\/1\.[01] 1\d\d /.test(text)) return true;
+  const rest = text.slice(end + 4);
+  if (/^transfer-encoding:\s*chunked/im.test(text.slice(0, end))) return rest.includes('0\r\n\r\n');
+  const length = Number(/^content-length:\s*(\d+)/im.exec(text.slice(0, end))?.[1] ?? 0);
+  return Buffer.byteLength(rest, 'latin1') >= length;
+}
+
+/**
+ * Sends `request` and resolves with what came back once a whole response is in or the
+ * server closed; `waitMs` only bounds a server that does neither (the assertions then
+ * fail on what did come). With `halfClose`, the client then ends its side, as a client
+ * that sent all it had.
+ */
+export async function exchange(port: number, request: string | Buffer, waitMs = 30_000, halfClose = false): Promise<string> {
   const c = await openRaw(port);
+  const head = request.toString('latin1').startsWith('HEAD ');
   if (halfClose) c.socket.end(request);
   else c.socket.write(request);
-  await Promise.race([c.closed, new Promise((resolve) => setTimeout(resolve, waitMs))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    c.until((text) => hasWholeResponse(text, head)).catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+  ]);
+  clearTimeout(timer);
   c.socket.destroy();
   return c.received();
 }
