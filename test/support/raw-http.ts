@@ -2,6 +2,7 @@
  * Raw HTTP/1.1 over a real socket, for what `inject` cannot send: malformed request
  * lines and headers, bodies that stop short, requests that never finish.
  */
+import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Test } from 'tap';
@@ -103,6 +104,24 @@ export async function exchange(port: number, request: string | Buffer, waitMs = 
   clearTimeout(timer);
   c.socket.destroy();
   return c.received();
+}
+
+/**
+ * How many of `server`'s connections have a request still arriving: its first bytes read by
+ * the HTTP parser, its headers or body not complete. From Node's own connection list, the one
+ * closeIdleConnections walks, where a connection not read from yet, between requests, or with a
+ * complete request being answered counts as idle.
+ */
+export function requestsArriving(server: Server): number {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
+  const list = key && (server as unknown as Record<symbol, { all(): unknown[]; idle(): unknown[] } | undefined>)[key];
+  if (!list) throw new Error("this Node has no 'http.server.connections' list: update requestsArriving()");
+  return list.all().length - list.idle().length;
+}
+
+/** How many connections `server` holds open (its side of them). */
+export function openConnections(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
 export async function listen(t: Test, app: FastifyInstance): Promise<number> {
