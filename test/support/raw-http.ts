@@ -72,13 +72,15 @@ export async function openRaw(port: number): Promise<RawConnection> {
 }
 
 /**
- * Whether `text` holds one whole response: the head, then as many body bytes as
+ * Whether `text` holds one whole final response: the head, then as many body bytes as
  * Content-Length says (none after a HEAD), or a chunked body up to its last chunk.
  */
 export function hasWholeResponse(text: string, head = false): boolean {
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return false;
-  if (head || /^HTTP\/1\.[01] 1\d\d /.test(text)) return true;
+  // An interim answer (100 Continue) is not the response: look past it.
+  if (/^HTTP\/1\.[01] 1\d\d /.test(text)) return hasWholeResponse(text.slice(end + 4), head);
+  if (head) return true;
   const rest = text.slice(end + 4);
   if (/^transfer-encoding:\s*chunked/im.test(text.slice(0, end))) return rest.includes('0\r\n\r\n');
   const length = Number(/^content-length:\s*(\d+)/im.exec(text.slice(0, end))?.[1] ?? 0);

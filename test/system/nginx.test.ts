@@ -70,7 +70,9 @@ async function topology(t: Test, nginxBin: string) {
     // SIGTERM, not SIGKILL: a killed nginx master leaves its worker process behind.
     const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve)));
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.race([Promise.all(exits), sleep(5000)]);
+    // SIGTERM ends nginx at once; should it not, SIGKILL after a generous bound, so the run is not held.
+    await Promise.race([Promise.all(exits), sleep(30_000)]);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
 
   // Two API keys: one for the load (the global limit is out of its way), one with a
