@@ -150,6 +150,19 @@ const SCENARIOS = [
     b: { peer: 'tutorial', path: TUTORIAL_QUERY, req: { method: 'GET' } },
   },
   {
+    // Not a target: where the framework alone stands against the tutorial, and what the features cost on top.
+    id: 'framework',
+    label: 'bare Fastify vs tutorial (no features)',
+    a: { peer: 'floor', path: TUTORIAL_QUERY, req: { method: 'GET' } },
+    b: { peer: 'tutorial', path: TUTORIAL_QUERY, req: { method: 'GET' } },
+  },
+  {
+    id: 'features',
+    label: 'GET /access_token vs bare Fastify',
+    a: { env: SERVICE_ENV, path: TUTORIAL_QUERY, req: { method: 'GET', headers: KEY } },
+    b: { peer: 'floor', path: TUTORIAL_QUERY, req: { method: 'GET' } },
+  },
+  {
     id: 'rtc006',
     label: 'v1 RTC 006 vs ceiling',
     target: 0.7,
@@ -182,6 +195,7 @@ const SCENARIOS = [
 const PEERS = {
   tutorial: { script: 'bench/tutorial/server.cjs', env: { APP_ID, APP_CERTIFICATE } },
   ceiling: { script: 'bench/ceiling.mjs', env: { APP_ID, APP_CERTIFICATE } },
+  floor: { script: 'bench/floor.mjs', env: { APP_ID, APP_CERTIFICATE } },
   service: { script: 'dist/server.js' },
 };
 
@@ -407,7 +421,7 @@ const results = { date: new Date().toISOString(), node: nodeVersion, nodeOptions
 const f0 = (x) => x.toFixed(0);
 const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' ');
 const W = [34, 7, 9, 8, 9, 7, 7, 6, 9, 9, 7, 7, 6, 7, 7];
-console.log(row(['scenario (A = service)', 'ratio', 'target', 'cpu', 'A req/s', 'A p50', 'A p99', 'A err', 'A non2xx', 'B req/s', 'B p50', 'B p99', 'B err', 'A us/r', 'B us/r'], W));
+console.log(row(['scenario (A vs B)', 'ratio', 'target', 'cpu', 'A req/s', 'A p50', 'A p99', 'A err', 'A non2xx', 'B req/s', 'B p50', 'B p99', 'B err', 'A us/r', 'B us/r'], W));
 for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.id)) continue;
   if (opt.against) Object.assign(sc, { label: `${sc.id}: this build vs ${opt.against}`, target: undefined, b: { ...sc.a, peer: 'against' } });

@@ -62,18 +62,46 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Responses that carry credentials: no cache, shared or private, may keep them. */
 const NO_STORE_HEADERS = { 'cache-control': 'private, no-cache, no-store, must-revalidate', pragma: 'no-cache', expires: '-1' };
 
+const CENSOR = '[redacted]';
+
 /** Header and field names whose values must never reach a log line. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
   'appCertificate',
-  '*.appCertificate',
   // Node's parse errors carry the raw request bytes, credentials included.
   'rawPacket',
   'err.rawPacket',
-  '*.rawPacket',
 ];
+
+/**
+ * Field names censored one level down too, under any key (what pino's `*.name` paths would do):
+ * the certificate, raw request bytes, and credential headers in any headers object.
+ */
+const NESTED_SECRETS = ['appCertificate', 'rawPacket', 'authorization', 'x-api-key', 'cookie'];
+
+/**
+ * The one-level-down redaction, done in pino's log formatter: a `*` path
+ * makes pino's redactor clone every line before censoring it (~9 KB and ~5 µs per request
+ * line); this looks one level down and copies only a line that holds such a field.
+ */
+export function censorNested(line: Record<string, unknown>): Record<string, unknown> {
+  let out = line;
+  for (const key in line) {
+    const value = line[key];
+    if (value === null || typeof value !== 'object') continue;
+    for (const name of NESTED_SECRETS) {
+      if (!Object.hasOwn(value, name)) continue;
+      if (out === line) out = { ...line };
+      const current = out[key] as object;
+      const censored = { ...current, [name]: CENSOR };
+      // An Error keeps what its serializer reads (message, stack, cause) by inheriting them.
+      out[key] = current instanceof Error ? Object.assign(Object.create(current) as object, censored) : censored;
+    }
+  }
+  return out;
+}
 
 /**
  * Log lines leave the process in batches, written off the event loop: a line waits until
@@ -124,7 +152,8 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
   return {
     logger: {
       level: config.logLevel,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      formatters: { log: censorNested },
       ...(pretty
         ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
         : { stream: overrides.logStream ?? logDestination() }),

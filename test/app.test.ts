@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import t from 'tap';
-import { serverOptions } from '../src/app.js';
+import { buildApp, flushLogs, serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { decode007 } from '../src/tokens/codec.js';
 import { baseEnv, build, logLines } from './helper.js';
@@ -94,4 +95,34 @@ t.test('tests may pin the clock and the salt', async (t) => {
   const d = decode007(res.json<{ token: string }>().token);
   t.equal(d.issueTs, 1_700_000_000);
   t.equal(d.salt, 4242);
+});
+
+t.test('secrets are censored in a log line, at the top level and one level down, at every level', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await buildApp(loadConfig({ ...baseEnv }), { logStream: sink });
+  t.teardown(() => app.close());
+  const secret = 'not-to-be-logged-0123456789';
+  const audit = { caller: 'c', decision: 'allowed' };
+  app.log.trace({ appCertificate: secret, rawPacket: Buffer.from(secret) }, 'top');
+  app.log.info({ config: { appId: 'x', appCertificate: secret }, error: { code: 'E', rawPacket: secret }, audit }, 'nested');
+  const withPacket = () => Object.assign(new Error('bad'), { code: 'HPE_X', rawPacket: Buffer.from(secret) });
+  app.log.error({ err: withPacket() }, 'err');
+  app.log.error({ cause: withPacket(), where: 'parser' }, 'cause');
+  app.log.warn({ headers: { authorization: secret, 'x-api-key': secret, cookie: secret, host: 'h' } }, 'headers');
+  app.log.debug({ deep: { one: { appCertificate: 'two levels down is the Secret type’s job' } }, audit }, 'plain');
+  await flushLogs(app);
+  const byMsg = Object.fromEntries(lines.map((l) => [l.msg, l]));
+  t.match(byMsg.top, { appCertificate: '[redacted]', rawPacket: '[redacted]' });
+  t.match(byMsg.nested, { config: { appId: 'x', appCertificate: '[redacted]' }, error: { code: 'E', rawPacket: '[redacted]' }, audit });
+  t.match(byMsg.err, { err: { message: 'bad', code: 'HPE_X', rawPacket: '[redacted]' } });
+  t.match(byMsg.cause, { cause: { code: 'HPE_X', rawPacket: '[redacted]' }, where: 'parser' });
+  t.match(byMsg.headers, { headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', host: 'h' } });
+  t.match(byMsg.plain, { deep: { one: { appCertificate: /Secret type/ } }, audit }, 'a line without such fields is written as given');
+  t.notOk(lines.some((l) => JSON.stringify(l).includes(secret)), 'the value appears in no line');
 });

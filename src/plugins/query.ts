@@ -39,6 +39,8 @@ export function knownParameters(request: FastifyRequest): ReadonlySet<string> {
 
 /** application/x-www-form-urlencoded decoding, or undefined when the percent-encoding is invalid. */
 function decode(text: string): string | undefined {
+  // Nothing to decode (the common case): no exception frame, no new string.
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replaceAll('+', ' '));
   } catch {
@@ -48,16 +50,15 @@ function decode(text: string): string | undefined {
 
 /** The raw `key=value` pairs of a URL's query string (empty pairs skipped). */
 function pairs(url: string): [key: string, value: string | undefined][] {
+  const out: [string, string | undefined][] = [];
   const at = url.indexOf('?');
-  if (at < 0) return [];
-  return url
-    .slice(at + 1)
-    .split('&')
-    .filter((pair) => pair !== '')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq < 0 ? [pair, undefined] : [pair.slice(0, eq), pair.slice(eq + 1)];
-    });
+  if (at < 0) return out;
+  for (const pair of url.slice(at + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    out.push(eq < 0 ? [pair, undefined] : [pair.slice(0, eq), pair.slice(eq + 1)]);
+  }
+  return out;
 }
 
 /**
@@ -67,11 +68,17 @@ function pairs(url: string): [key: string, value: string | undefined][] {
 export function loggableUrl(url: string, known: ReadonlySet<string>): string {
   const at = url.indexOf('?');
   if (at < 0) return url;
-  const query = pairs(url).map(([key, value]) => {
+  const all = pairs(url);
+  // Every parameter the route's own and no empty pair (a client of the route, the common
+  // case): the URL as sent is what the rebuilt one would be.
+  const query = url.slice(at + 1);
+  const emptyPair = query.startsWith('&') || query.endsWith('&') || query.includes('&&');
+  if (!emptyPair && all.every(([key]) => known.has(decode(key) ?? ''))) return url;
+  const logged = all.map(([key, value]) => {
     if (!known.has(decode(key) ?? '')) return REDACTED;
     return value === undefined ? key : `${key}=${value}`;
   });
-  return `${url.slice(0, at)}?${query.join('&')}`;
+  return `${url.slice(0, at)}?${logged.join('&')}`;
 }
 
 /** Throws the 400 for the first parameter that does not decode or that the route does not know. */

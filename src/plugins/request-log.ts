@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
 import { knownParameters, loggableUrl } from './query.js';
 
 declare module 'fastify' {
@@ -35,7 +36,9 @@ export interface AuditRecord {
  * The URL keeps the values of the route's own query parameters only (see loggableUrl).
  */
 export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
-  // request.log honours each route's logLevel: probes (logLevel warn) stay quiet.
+  // request.log honours each route's logLevel: probes (logLevel warn) stay quiet, and
+  // build no line either.
+  if (!(request.log as Logger).isLevelEnabled('info')) return;
   request.log.info(
     {
       method: request.method,

@@ -101,4 +101,8 @@ t.test('checkQuery and loggableUrl on their own', async (t) => {
   t.throws(() => checkQuery('/x?b', new Set()), { message: /this route takes none/ });
   t.equal(loggableUrl('/x', known), '/x');
   t.equal(loggableUrl('/x?a=1&b=2&%ff=3&a&%61=2', known), '/x?a=1&[redacted]&[redacted]&a&%61=2');
+  t.equal(loggableUrl('/x?a=1&a+b=2', known), '/x?a=1&[redacted]', 'a key that decodes to another name is not the known one');
+  t.equal(loggableUrl('/x?a=1&%61', known), '/x?a=1&%61', 'every key known: the URL as sent');
+  for (const url of ['/x?&a=1', '/x?a=1&', '/x?a=1&&a=2']) t.equal(loggableUrl(url, known), url.replace(/(?<=\?)&|&$/, '').replace('&&', '&'), `empty pairs dropped: ${url}`);
+  t.equal(loggableUrl('/x?', known), '/x?');
 });
