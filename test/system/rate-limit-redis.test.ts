@@ -60,11 +60,13 @@ t.test('Redis shared by two instances; outages fail open, then recover', async (
   // restart can still fall back to memory: sharing resumes eventually, each try on a fresh client.
   let attempt = 0;
   const sharedAgain = async () => {
-    const ip = `10.0.1.${++attempt}`;
+    attempt++;
+    const ip = `10.1.${attempt >> 8}.${attempt & 255}`;
     await b.inject(mint(ip));
     return (await a.inject(mint(ip))).headers['ratelimit-remaining'] === '1';
   };
-  t.ok(await waitFor(sharedAgain, 5000), 'shared again after recovery');
+  // A generous deadline for a loaded machine; on an idle one the first tries succeed.
+  t.ok(await waitFor(sharedAgain, 30_000, 100), 'shared again after recovery');
 });
 
 t.test('fail-closed: 503 and not ready while Redis is down, then recovery', async (t) => {
