@@ -1,5 +1,5 @@
 # Two-stage image (+ a deps stage) for a TypeScript ESM Fastify service:
-# `npm run build` compiles src/ -> dist/, entry `node dist/server.js`.
+# `npm run build` compiles src/ -> dist/ and bundles it (dist/bundle/), entry `node dist/bundle/server.js`.
 # The base image is local (no registry is reachable): build it with base-image.sh.
 # Build:  podman build --format docker --isolation=chroot --pull=never --network=host \
 #           [--secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt] -t <tag> .
@@ -53,17 +53,17 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 STOPSIGNAL SIGTERM
 # tini is PID 1: forwards SIGTERM to node, reaps zombies, exits with node's exit code
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/server.js"]
+CMD ["node", "dist/bundle/server.js"]
 # Files stay root-owned and read-only for the service user (node)
 COPY --from=deps /app/package.json /app/package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# Primes the compile cache with every module start-up loads (the app's whole static import
-# graph), with the V8 flags above (the cache is keyed by them) and as the service user (and by
+# Primes the compile cache with every module start-up loads (the bundle's app and metrics-app
+# entries share every chunk the server loads, without starting one), with the V8 flags above (the cache is keyed by them) and as the service user (and by
 # the user's id); then root takes the cache over: the service user may read it, never change it.
 USER node
 RUN NODE_COMPILE_CACHE=/tmp/node-compile-cache NODE_COMPILE_CACHE_READONLY=0 node --input-type=module \
-      -e "await import('./dist/app.js'); await import('./dist/metrics-app.js'); await import('close-with-grace')"
+      -e "await import('./dist/bundle/app.js'); await import('./dist/bundle/metrics-app.js')"
 USER root
 # (Node writes the entries owner-only: they are made readable to all, writable by none but root.)
 RUN mv /tmp/node-compile-cache /app/.node-compile-cache && chown -R root:root /app/.node-compile-cache && chmod -R a+rX,go-w /app/.node-compile-cache

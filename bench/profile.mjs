@@ -24,6 +24,8 @@ mkdirSync(dir, { recursive: true });
 const port = 20000 + Math.floor(Math.random() * 20000);
 // Logs go to a file, as in bench/run.mjs (not /dev/null, which would hide their cost).
 const logFd = openSync(join(dir, 'server.log'), 'a');
+// The unbundled build (dist/server.js): the same code per request as the bundle production runs,
+// with each frame in its own package's file, so that the table below can name packages.
 const child = spawn('taskset', ['-c', '0', process.execPath, '--cpu-prof', '--cpu-prof-dir', dir, 'dist/server.js'], {
   cwd: ROOT,
   env: {

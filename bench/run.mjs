@@ -27,7 +27,9 @@ const { values: opt } = parseArgs({
     'no-cold': { type: 'boolean', default: false },
     'cold-runs': { type: 'string', default: '5' },
     image: { type: 'boolean', default: false },
-    // Another build of the service (a copied dist/server.js) as peer B of every scenario: before/after of one change.
+    // Another build of the service as peer B of every scenario, before/after one change: a copy of dist/ one
+    // level below the repository (its bundle finds ../../package.json), e.g. `cp -r dist dist-old`, then
+    // --against dist-old/bundle/server.js.
     against: { type: 'string' },
     // V8 flags for the service instead of those the image sets (Dockerfile ENV NODE_OPTIONS).
     'node-options': { type: 'string' },
@@ -80,7 +82,7 @@ function compileCacheEnv(script) {
   // The image's paths are relative to /app; here to the script's build (dist/ or a copied one).
   // (Primed by this process's user, who also runs the service: the cache is keyed by the user id.)
   const base = `${dirname(resolve(ROOT, script))}/`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', prime.replaceAll('./dist/', base)], {
+  execFileSync(process.execPath, ['--input-type=module', '-e', prime.replaceAll('./dist/bundle/', base)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_OPTIONS, NODE_COMPILE_CACHE: dir },
   });
@@ -196,7 +198,7 @@ const PEERS = {
   tutorial: { script: 'bench/tutorial/server.cjs', env: { APP_ID, APP_CERTIFICATE } },
   ceiling: { script: 'bench/ceiling.mjs', env: { APP_ID, APP_CERTIFICATE } },
   floor: { script: 'bench/floor.mjs', env: { APP_ID, APP_CERTIFICATE } },
-  service: { script: 'dist/server.js' },
+  service: { script: 'dist/bundle/server.js' },
 };
 
 function serverFor(side) {

@@ -204,7 +204,10 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // parameters are declared as strings and parsed strictly by the handlers
     // (parseUid, parseLifetime), so they need no coercion either; a repeated query
     // parameter arrives as an array and is a 400.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // validateSchema off: Ajv would compile the draft-07 meta-schema on the first request to check
+    // our own, static schemas (a tenth of the time to the first token); test/openapi/schemas.test.ts
+    // checks every one of them against it instead.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, validateSchema: false } },
     // Validators and serializers are compiled on first use: start-up serves the first token sooner.
     schemaController: lazySchemaController(),
   };

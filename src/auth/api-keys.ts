@@ -4,7 +4,7 @@
  * environment are not held longer than start-up, and a keys file may list
  * digests instead of keys.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { AGORA_CHARSET, AGORA_TTL_CAP, CHANNEL_NAME_MAX, ROLES } from '../tokens/rules.js';
 import { PATTERN_WILDCARDS_MAX, TOKEN_TYPE_NAMES, isTokenType, validPattern, type Restrictions, type Role } from './policy.js';
 
@@ -32,8 +32,9 @@ const POSITIVE = /^[1-9][0-9]{0,8}$/;
 const BAD_CREDENTIAL =
   'not [name:]key or [name:]sha256:<64 hex digits> (a key is at least 16 of A-Z a-z 0-9 _ . ~ + / = -, a name at most 64 of A-Z a-z 0-9 _ . -)';
 
+/** One-shot hashing: no Hash object per request. */
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 /** Each option's parser: sets the limit, or returns why the value is refused. */

@@ -6,10 +6,11 @@
  * 3.1 support is still partial in several (the README says which and why).
  */
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
+import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
+import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
+import { STATUS_CODES, HttpError } from './errors.js';
 import { securitySchemes } from '../schemas/security.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; license: string };
@@ -43,6 +44,77 @@ Every 4xx and 5xx response has the one \`ErrorResponse\` shape: \`statusCode\`, 
 naming the field at fault, \`field\` when one is, and the \`requestId\` also sent as \`X-Request-Id\`.
 Token responses are never cacheable (\`Cache-Control: no-store\`).`;
 
+/** Swagger UI under /docs. */
+const UI_OPTIONS: FastifySwaggerUiOptions = {
+  routePrefix: '/docs',
+  theme: { title: `${API_TITLE} — API reference` },
+  uiConfig: {
+    docExpansion: 'list',
+    deepLinking: true,
+    displayOperationId: true,
+    displayRequestDuration: true,
+    defaultModelsExpandDepth: 0,
+    // Off: persisting writes the API key or JWT entered under "Authorize" to localStorage, where any script on
+    // this origin (the /inspect page promises to store no credential) could read it. It lasts until a reload.
+    persistAuthorization: false,
+  },
+};
+
+/** Request headers the UI's routes read (conditional and range requests of its static files). */
+const TO_UI = ['accept', 'if-none-match', 'if-modified-since', 'if-range', 'range'];
+/** Response headers of the UI's routes that say what the body is; this app sets the rest (security, CORS). */
+const FROM_UI = ['content-type', 'cache-control', 'etag', 'last-modified', 'accept-ranges', 'content-range', 'location'];
+
+/**
+ * Swagger UI, loaded on its first request: its plugin, @fastify/static and their routes were a
+ * quarter of start-up, and no token needs them. GET /docs and /docs/* go to an inner Fastify app
+ * that holds only @fastify/swagger (serving this app's finished document) and @fastify/swagger-ui,
+ * built on first use and asked with inject(). This app's hooks apply to these routes like to any
+ * other (security headers with the docs CSP, CORS, limits, the request line), and its 404 and
+ * error answers keep the one error shape.
+ */
+function docsUi(app: FastifyInstance): void {
+  let inner: Promise<FastifyInstance> | undefined;
+  async function buildInner(): Promise<FastifyInstance> {
+    const [{ default: Fastify }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger-ui')]);
+    const docs = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true } });
+    // The document is OpenAPI 3.0 (the dynamic plugin's own output); the static mode's types also allow 3.1.
+    const document = app.swagger() as StaticDocumentSpec['document'];
+    await docs.register(swagger, { mode: 'static', specification: { document } });
+    await docs.register(swaggerUi, UI_OPTIONS);
+    await docs.ready();
+    return docs;
+  }
+  app.get('/docs', { schema: { hide: true } }, handler);
+  app.get('/docs/*', { schema: { hide: true } }, handler);
+
+  async function handler(request: FastifyRequest, reply: FastifyReply) {
+    // A failed build (a file missing from an image) is retried by the next request, not cached.
+    // (Only a broken installation fails it: no test can break one without mocking the package.)
+    inner ??= buildInner().catch(/* c8 ignore next 4 */ (err: unknown) => {
+      inner = undefined;
+      throw err;
+    });
+    const docs = await inner;
+    const headers: Record<string, string> = {};
+    for (const name of TO_UI) {
+      const value = request.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const res = await docs.inject({ method: request.method as 'GET' | 'HEAD', url: request.url, headers });
+    if (res.statusCode === 404) return reply.callNotFound();
+    if (res.statusCode >= 400) {
+      const phrase = STATUS_CODES[res.statusCode] ?? 'Error';
+      throw new HttpError(res.statusCode, phrase.toUpperCase().replaceAll(' ', '_'), `${phrase}: ${request.url}`);
+    }
+    for (const name of FROM_UI) {
+      const value = res.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    return reply.code(res.statusCode).send(res.rawPayload);
+  }
+}
+
 async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
   await app.register(swagger, {
     openapi: {
@@ -71,20 +143,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerPluginOptions) {
     refResolver: { buildLocalReference: (json) => json.$id as string },
   });
 
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    theme: { title: `${API_TITLE} — API reference` },
-    uiConfig: {
-      docExpansion: 'list',
-      deepLinking: true,
-      displayOperationId: true,
-      displayRequestDuration: true,
-      defaultModelsExpandDepth: 0,
-      // Off: persisting writes the API key or JWT entered under "Authorize" to localStorage, where any script on
-      // this origin (the /inspect page promises to store no credential) could read it. It lasts until a reload.
-      persistAuthorization: false,
-    },
-  });
+  docsUi(app);
 
   // The spec at stable, conventional URLs for generators (Swagger UI reads its own copy under /docs).
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,6 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import { ErrorSchema, ref, type ErrorBody } from '../schemas/common.js';
-import { VALIDATION_ERROR } from '../plugins/errors.js';
+import { STATUS_CODES, VALIDATION_ERROR } from '../plugins/errors.js';
 import type { FieldNames, TokenInputError } from '../tokens/rules.js';
 
 type Sample = Pick<ErrorBody, 'statusCode' | 'code' | 'message' | 'field'>;

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVER_SOURCE = `${ROOT}src/server.ts`;
-export const SERVER_DIST = `${ROOT}dist/server.js`;
+/** What production runs: the bundle (scripts/bundle.mjs). */
+export const SERVER_DIST = `${ROOT}dist/bundle/server.js`;
 
 export interface ServerProcess {
   child: ChildProcess;

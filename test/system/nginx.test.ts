@@ -55,7 +55,7 @@ if (!NGINX) {
   if (process.env.CI) t.fail(message);
   else t.test(message, { skip: message }, () => {});
 } else if (!existsSync(SERVER_DIST)) {
-  t.fail('dist/server.js is missing: run `npm run build` first (npm test does)');
+  t.fail('dist/bundle/server.js is missing: run `npm run build` first (npm test does)');
 } else {
   const nginxBin = NGINX;
   t.test('nginx in front of two backends', (t) => topology(t, nginxBin));

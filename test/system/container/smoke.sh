@@ -187,8 +187,8 @@ if [ $ready = 1 ]; then
   users=$(podman top "$CTR" user 2>&1 | tail -n +2 | sort -u | tr '\n' ' ')
   echo "$users" | grep -qw root && fail "a process in the container runs as root: $users" || log "processes run as: $users"
   # the runtime stage holds the built server and production dependencies only: no sources, tests or dev tools
-  if podman exec "$CTR" node -e 'const fs = require("node:fs"); process.exit(fs.existsSync("/app/dist/server.js") && !["/app/src", "/app/test", "/app/node_modules/tap", "/app/node_modules/typescript"].some((p) => fs.existsSync(p)) ? 0 : 1)' >/dev/null 2>&1
-  then log "runtime: dist/ and production dependencies only"; else fail "runtime image holds sources, tests or dev dependencies (or no dist/server.js)"; fi
+  if podman exec "$CTR" node -e 'const fs = require("node:fs"); process.exit(fs.existsSync("/app/dist/bundle/server.js") && !["/app/src", "/app/test", "/app/node_modules/tap", "/app/node_modules/typescript", "/app/node_modules/esbuild"].some((p) => fs.existsSync(p)) ? 0 : 1)' >/dev/null 2>&1
+  then log "runtime: dist/ and production dependencies only"; else fail "runtime image holds sources, tests or dev dependencies (or no dist/bundle/server.js)"; fi
   # HEALTHCHECK as declared in the image (timers need systemd, so run it by hand)
   if podman healthcheck run "$CTR" >/dev/null 2>&1; then log "HEALTHCHECK -> healthy"; else fail "HEALTHCHECK failed"; fi
 fi
