@@ -240,7 +240,7 @@ async function errorsPlugin(app: FastifyInstance) {
   const known = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
   const allowed = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const methods = [route.method].flat();
     for (const method of methods) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
       let methods = allowed.get(route.url);
