@@ -49,6 +49,8 @@ export interface AppOverrides {
   redisTimeouts?: RateLimitPluginOptions['redisTimeouts'];
   /** How often load shedding samples the process, in ms (default 1000). */
   pressureSampleIntervalMs?: number;
+  /** The clock load shedding judges its warm-up by, in ms (default Date.now). */
+  pressureNow?: () => number;
   /** Whether stdout is a terminal, for LOG_FORMAT=auto (default: process.stdout.isTTY). */
   isTTY?: boolean;
 }
@@ -271,6 +273,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),
+    ...(overrides.pressureNow && { now: overrides.pressureNow }),
   });
   // Order matters: who is calling (auth), then how often (rate-limit), then what they may mint
   // (the agora plugin's mint guard: policy and audit around the minter, as request.mint).

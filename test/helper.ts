@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { buildApp, type AppOverrides } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { until } from './support/wait.js';
 
 /** Test credentials: well-formed, but not a real Agora project. */
 export const APP_ID = '0123456789abcdef0123456789abcdef';
@@ -63,3 +64,25 @@ export async function build(t: Test, env: Record<string, string> = {}, overrides
 }
 
 export const nowUnix = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Load shedding's warm-up is judged on a clock: tests pass `now` as the `pressureNow`
+ * override and move it by hand (`advance`, or `skipWarmUp` to be past it) instead of sleeping.
+ */
+export function manualClock() {
+  let now = 0;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    skipWarmUp: () => {
+      now += 3_600_000;
+    },
+  };
+}
+
+/** Resolves once load shedding has sampled the process (under-pressure reads 0 until its first sample). */
+export async function sampled(app: { memoryUsage(): { heapUsed: number } }): Promise<void> {
+  await until('the first load-shedding sample', () => app.memoryUsage().heapUsed > 0, 30_000, 5);
+}

@@ -81,7 +81,7 @@ t.test('at trace, a key passed in the query string (?apikey=, ?token=, ?<key>) o
     await app.inject({ method: 'POST', url: `/v1/tokens/chat?${query}`, payload: {}, headers: auth });
     await app.inject({ url: `/healthz?${query}` });
     await app.inject({ url: `/nowhere?${query}` });
-    await exchange(port, `GET /%ff?${query} HTTP/1.1\r\nHost: x\r\n\r\n`, 500);
+    await exchange(port, `GET /%ff?${query} HTTP/1.1\r\nHost: x\r\n\r\n`);
   }
   const lines = logLines.slice(before);
   t.ok(lines.filter((l) => l.includes('"request"')).length >= 15, 'the requests were logged');

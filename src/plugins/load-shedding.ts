@@ -22,6 +22,8 @@ export interface LoadSheddingOptions {
   limits: Config['shed'];
   /** How often the process is sampled, in ms (tests shorten it). */
   sampleIntervalMs?: number;
+  /** The clock the warm-up is judged by, in ms (tests move it by hand instead of waiting). */
+  now?: () => number;
 }
 
 const MB = 1024 * 1024;
@@ -39,12 +41,13 @@ export function heapLimitBytes(maxHeapUsedMb: number | undefined): number {
 async function loadSheddingPlugin(app: FastifyInstance, opts: LoadSheddingOptions) {
   const { limits } = opts;
   const sampleIntervalMs = opts.sampleIntervalMs ?? 1000;
+  const now = opts.now ?? Date.now;
   // Start-up (loading modules, compiling schemas) blocks the loop for a while; the
   // first samples would shed a fresh replica's first requests. Judge only what
   // comes after two samples of the running server.
   let judgeFrom = Number.POSITIVE_INFINITY;
   app.addHook('onReady', async () => {
-    judgeFrom = Date.now() + 2 * sampleIntervalMs;
+    judgeFrom = now() + 2 * sampleIntervalMs;
   });
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
@@ -55,7 +58,7 @@ async function loadSheddingPlugin(app: FastifyInstance, opts: LoadSheddingOption
     eventLoopUtilizationMode: 'interval',
     sampleInterval: sampleIntervalMs,
     pressureHandler: (request, _reply, type) => {
-      if (request.routeOptions.config?.shed === false || Date.now() < judgeFrom) return undefined;
+      if (request.routeOptions.config?.shed === false || now() < judgeFrom) return undefined;
       const reason = reasonLabel(type);
       app.metrics.shed.inc({ reason });
       // A rejected promise reaches the error handler, which writes the one error shape.

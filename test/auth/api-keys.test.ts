@@ -156,7 +156,8 @@ t.test('AUTH_MODE=apiKey', async (t) => {
       `limited:${LIMITED_KEY} channels=room-*,lobby maxTtl=600 roles=subscriber rateLimit=4`,
     ].join('\n'),
   });
-  const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS: `ops:${API_KEY}`, API_KEYS_FILE: join(dir, 'keys') });
+  const env = { AUTH_MODE: 'apiKey', API_KEYS: `ops:${API_KEY}`, API_KEYS_FILE: join(dir, 'keys') };
+  const app = await build(t, env);
 
   t.test('missing credentials: 401 with a bare Bearer challenge', async (t) => {
     const res = await app.inject(rtc({}));
@@ -215,13 +216,20 @@ t.test('AUTH_MODE=apiKey', async (t) => {
   });
 
   t.test('audit lines name the key, never the key itself or the token', async (t) => {
-    const audits = logLines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
+    // Its own app (fresh rate-limit budgets) and its own requests: it reads only the lines they wrote.
+    const own = await build(t, env);
+    const before = logLines.length;
+    t.equal((await own.inject(rtc({ authorization: `Bearer ${FILE_KEY}` }, { channelName: 'audit', uid: 1 }))).statusCode, 200);
+    t.equal((await own.inject(rtc({}))).statusCode, 401);
+    t.equal((await own.inject(rtc({ 'x-api-key': LIMITED_KEY }, { channelName: 'vip', uid: 5 }))).statusCode, 403);
+    const lines = logLines.slice(before);
+    const audits = lines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
     t.ok(audits.some((a) => a.caller === 'backend' && a.auth === 'apiKey' && a.decision === 'allowed'));
-    const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.route === '/v1/tokens/rtc');
+    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.route === '/v1/tokens/rtc');
     t.ok(requests.some((l) => l.callerId === 'backend'), 'the request line names the caller');
     t.ok(requests.some((l) => l.statusCode === 401 && l.callerId === undefined), 'and no caller when refused');
     t.ok(audits.some((a) => a.caller === 'limited' && a.decision === 'denied' && a.code === 'CHANNEL_NOT_ALLOWED'));
-    t.notOk(logLines.some((l) => l.includes('007eJ')), 'no token in any line');
+    t.notOk(lines.some((l) => l.includes('007eJ')), 'no token in any line');
   });
 
   t.test('HEAD on a minting GET route is guarded too', async (t) => {

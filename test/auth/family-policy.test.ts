@@ -35,6 +35,7 @@ const post = (url: string, token: string, payload: Record<string, unknown>) => (
 
 t.test('JWT callers: their own identity only, refusals naming the route\'s field', async (t) => {
   const app = await build(t, jwtEnv);
+  const before = logLines.length;
   const alice = await jwt({ sub: 'alice' });
   const deny = async (url: string, payload: Record<string, unknown>, code: string, field: string) => {
     const res = await app.inject(post(url, alice, payload));
@@ -65,7 +66,7 @@ t.test('JWT callers: their own identity only, refusals naming the route\'s field
   const rtm2 = await app.inject(post('/v1/tokens/rtm', alice, { userId: 'alice', permissions: { users: { read: ['bob'] } } }));
   t.equal(rtm2.statusCode, 200, 'RTM 2 permissions for oneself');
 
-  const audits = logLines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
+  const audits = logLines.slice(before).filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
   t.ok(audits.some((a) => a.caller === 'alice' && a.service === 'apaas' && a.decision === 'denied' && a.code === 'IDENTITY_NOT_ALLOWED'));
   t.ok(audits.some((a) => a.caller === 'alice' && a.service === 'convoai' && a.decision === 'allowed'));
 });
@@ -80,6 +81,7 @@ t.test('token types: keys and JWT claims name what they may mint; app-level type
     ].join('\n'),
   });
   const app = await build(t, { AUTH_MODE: 'apiKey', API_KEYS_FILE: join(dir, 'keys') });
+  const before = logLines.length;
   const as = (key: string) => async (url: string, payload: Record<string, unknown>) =>
     app.inject({ method: 'POST', url, headers: { 'x-api-key': key }, payload });
   const expect = async (key: string, url: string, payload: Record<string, unknown>, status: number, match: Record<string, unknown> = {}) => {
@@ -113,7 +115,7 @@ t.test('token types: keys and JWT claims name what they may mint; app-level type
   await expect(CLASS_KEY, '/v1/tokens/stt', agent, 403, { message: /rtc/ });
   await expect(RTC_KEY, '/v1/tokens/apaas', roomUser, 403, { message: /apaas/ });
 
-  const audits = logLines.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
+  const audits = logLines.slice(before).filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
   t.ok(audits.some((a) => a.caller === 'backend' && a.service === 'fpa' && a.decision === 'denied' && a.code === 'SERVICE_NOT_ALLOWED'));
   t.ok(audits.some((a) => a.caller === 'apps' && a.service === 'fpa' && a.decision === 'allowed'));
 });

@@ -46,7 +46,6 @@ function checkEnv(t: Test, where: string, env: Record<string, string>): Config {
 }
 
 t.test('every Kubernetes manifest parses and names itself', async (t) => {
-  t.ok(k8sDocs.length >= 6);
   for (const { file, doc } of k8sDocs) {
     t.ok(doc.apiVersion && doc.kind && doc.metadata?.name !== undefined || doc.kind === 'Kustomization', `${file}: ${doc.kind}`);
   }
@@ -160,7 +159,7 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   const compose = parse(readFileSync(new URL('compose.yaml', DEPLOY), 'utf8')) as Doc;
   const app = compose.services['token-server'];
   t.ok(compose.services.nginx && compose.services.redis);
-  t.equal(app.deploy.replicas, 3);
+  t.ok(app.deploy.replicas >= 2, 'more than one replica: a rolling restart always leaves one serving');
   const config = checkEnv(t, 'compose.yaml', app.environment);
   t.notOk('APP_CERTIFICATE' in app.environment);
   const [secretName] = app.secrets as [string];
@@ -195,7 +194,8 @@ t.test('Compose: nginx + 3 replicas + Redis, secrets from files', async (t) => {
   t.ok(idle < config.keepAliveTimeoutSeconds, `nginx upstream keepalive_timeout ${idle} s < KEEP_ALIVE_TIMEOUT_SECONDS ${config.keepAliveTimeoutSeconds}`);
   const published = (compose.services.nginx.ports as string[])[0]?.split(':')[1];
   t.match(server, new RegExp(`listen ${published};`), 'nginx listens on the published port');
-  t.match(server, /proxy_next_upstream error timeout http_502 http_503 non_idempotent;/);
+  // What the server block does (retrying a draining backend's refusals) is checked by running it:
+  // test/system/nginx.test.ts, a rolling restart through it with zero failed requests.
 
   // The replicas trust exactly the proxy in front: nginx's fixed address, inside the network's subnet.
   const nginxAddress = compose.services.nginx.networks.default.ipv4_address as string;
@@ -211,7 +211,8 @@ t.test('.env.example: every variable known, every value accepted', async (t) => 
   const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
   const env: Record<string, string> = {};
   for (const m of text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=(.*)$/gm)) env[m[1] as string] = (m[2] as string).trim();
-  t.ok(Object.keys(env).length >= 10);
+  // A newcomer's one list: every variable the config schema knows is there, set or commented.
+  t.same([...known].filter((name) => !(name in env)), [], 'every variable of the config schema is in .env.example');
   // Commented examples are checked too; the certificate file is read through a stand-in.
   t.ok(env.APP_CERTIFICATE_FILE);
   checkEnv(t, '.env.example', env);

@@ -4,12 +4,12 @@
  * shed requests — are answered in the one shape, with X-Request-Id and the security
  * headers. Parser errors need a real socket: `inject` cannot send a malformed request.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { API_SECURITY_HEADERS } from '../../src/plugins/security.js';
 import { decode007 } from '../../src/tokens/codec.js';
-import { build, logLines } from '../helper.js';
+import { build, logLines, manualClock, sampled } from '../helper.js';
 import { exchange, isOneShapeError, listen, openRaw, parseResponse } from '../support/raw-http.js';
+import { until } from '../support/wait.js';
 
 t.test('the raw answers carry the very headers the security plugin sets on routed responses', async (t) => {
   const app = await build(t);
@@ -20,6 +20,7 @@ t.test('the raw answers carry the very headers the security plugin sets on route
 t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fastify\'s bare answers', async (t) => {
   const app = await build(t);
   const port = await listen(t, app);
+  const before = logLines.length;
   const cases: [string, string, number, string][] = [
     ['bad header line', 'GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400, 'MALFORMED_REQUEST'],
     ['header over 16 KiB', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
@@ -39,7 +40,7 @@ t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fasti
     t.ok(isOneShapeError(res), `${name}: one shape, X-Request-Id, security headers: ${JSON.stringify(res)}`);
     t.equal(JSON.parse(res.body).code, code, name);
   }
-  const lines = logLines.filter((l) => l.includes('"client error"'));
+  const lines = logLines.slice(before).filter((l) => l.includes('"client error"'));
   t.ok(lines.length >= 6, 'each parser refusal is logged');
   t.notOk(lines.some((l) => l.includes('rawPacket')), 'without the raw request');
 });
@@ -47,11 +48,13 @@ t.test('malformed HTTP over a real socket: the one shape, never Node\'s or Fasti
 t.test('bytes still arriving after a refusal: one answer, which reaches the client', async (t) => {
   const app = await build(t);
   const port = await listen(t, app);
+  const from = logLines.length;
   const c = await openRaw(port);
   c.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}`);
-  await sleep(100);
+  // The server's own signal that it refused the headers (it logs the client error as it answers).
+  await until('the refusal', () => logLines.slice(from).some((l) => l.includes('"client error"')), 30_000, 5);
   c.socket.write('a'.repeat(20_000));
-  await Promise.race([c.closed, sleep(5000)]);
+  await c.closed;
   const res = parseResponse(c.received());
   t.equal(res?.status, 431);
   t.equal(c.received().split('HTTP/1.1 ').length - 1, 1, 'answered once');
@@ -104,9 +107,11 @@ t.test('OPTIONS that is not a CORS preflight: 405 with Allow (404 on unknown pat
 });
 
 t.test('load shedding: the 503 carries CORS headers (Retry-After is readable), preflights are not shed', async (t) => {
-  // A 1 MB heap limit is always crossed; sampling every 50 ms makes it visible soon.
-  const app = await build(t, { SHED_MAX_EVENT_LOOP_DELAY_MS: '0', SHED_MAX_HEAP_USED_MB: '1', SHED_RETRY_AFTER_SECONDS: '3' }, { pressureSampleIntervalMs: 50 });
-  await sleep(160);
+  // A 1 MB heap limit is crossed from the first sample on; the clock is moved past the warm-up.
+  const clock = manualClock();
+  const app = await build(t, { SHED_MAX_EVENT_LOOP_DELAY_MS: '0', SHED_MAX_HEAP_USED_MB: '1', SHED_RETRY_AFTER_SECONDS: '3' }, { pressureSampleIntervalMs: 50, pressureNow: clock.now });
+  clock.skipWarmUp();
+  await sampled(app);
   const origin = 'https://app.example';
   const shed = await app.inject({ method: 'POST', url: '/v1/tokens/chat', headers: { origin }, payload: {} });
   t.equal(shed.statusCode, 503);
@@ -129,7 +134,7 @@ t.test('Expect other than 100-continue: a 417 in the one shape, logged; 100-cont
   const head = (expect: string) =>
     `POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nX-Request-Id: expect-1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: ${expect}\r\n\r\n`;
   for (const expect of ['bogus', '200-ok', 'a100-continue']) {
-    const res = parseResponse(await exchange(port, head(expect) + body, 1000));
+    const res = parseResponse(await exchange(port, head(expect) + body));
     t.equal(res?.status, 417, expect);
     t.ok(res && isOneShapeError(res), `${expect}: one shape, X-Request-Id, security headers: ${JSON.stringify(res)}`);
     t.match(JSON.parse(res?.body ?? '{}'), { code: 'EXPECTATION_FAILED', requestId: 'expect-1' });
@@ -143,10 +148,10 @@ t.test('Expect other than 100-continue: a 417 in the one shape, logged; 100-cont
   // 100-continue: Node answers 100 Continue, the client sends the body, the token comes.
   const c = await openRaw(port);
   c.socket.write(head('100-continue'));
-  for (let i = 0; i < 100 && !c.received().includes('100 Continue'); i++) await sleep(20);
+  await c.until((text) => text.includes('100 Continue'));
   t.match(c.received(), /^HTTP\/1\.1 100 Continue\r\n/, 'interim 100 Continue before the body');
   c.socket.write(body);
-  for (let i = 0; i < 100 && !c.received().includes('"token"'); i++) await sleep(20);
+  await c.until((text) => text.includes('"token"'));
   c.socket.destroy();
   const final = parseResponse(c.received().slice(c.received().indexOf('HTTP/1.1 200')));
   t.equal(final?.status, 200, 'then the final answer');
@@ -165,7 +170,7 @@ t.test('parser refusals and BAD_URL leave a log line with the answered request i
     `GET /rtm/${'a'.repeat(200)}?apikey=query-secret-0123456789 HTTP/1.1\r\nHost: x\r\n\r\n`,
   ];
   for (const request of requests) {
-    const res = parseResponse(await exchange(port, request, 1000));
+    const res = parseResponse(await exchange(port, request));
     const id = res?.headers['x-request-id'];
     t.ok(id, `${request.slice(0, 20)}: answered with a request id`);
     const line = linesSince(from).find((l) => l.requestId === id);

@@ -11,8 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { REQUEST_TIMEOUT_MS } from '../../src/plugins/request-deadline.js';
 import { baseEnv, build, logLines, logSink } from '../helper.js';
-import { isOneShapeError, listen, openRaw, parseResponse } from '../support/raw-http.js';
+import { isOneShapeError, listen, openConnections, openRaw, parseResponse, requestsArriving } from '../support/raw-http.js';
+import { until } from '../support/wait.js';
+
+/** Whether `p` settles within `ms`: the bound on an outcome that, when broken, never comes at all. */
+const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => 'closed'), sleep(ms, 'open', { ref: false })]);
+const answered = (text: string) => text.includes('"ok"');
 
 const STALLED = {
   headers: 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ',
@@ -26,7 +32,7 @@ t.test('headers, a short body or a stalled chunked body: 408 in the one shape wi
   // A keep-alive connection that finished one request and then sits idle.
   const idle = await openRaw(port);
   idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!idle.received().includes('"ok"')) await sleep(20);
+  await idle.until(answered);
 
   const started = Date.now();
   const stalled = await Promise.all(Object.values(STALLED).map(async (text) => {
@@ -34,12 +40,14 @@ t.test('headers, a short body or a stalled chunked body: 408 in the one shape wi
     c.socket.write(text);
     return c;
   }));
-  // Bounded: 10 s deadline + 1 s checks, with room for a loaded machine (main needed 30–90 s).
-  const within = 25_000;
-  const outcome = await Promise.race([Promise.all(stalled.map((c) => c.closed)).then(() => 'closed'), sleep(within).then(() => 'timeout')]);
+  // The deadline is the behaviour under test, so it stays a bound on time. Lower bound tight: not
+  // before REQUEST_TIMEOUT_MS (1 ms for Date.now against Node's monotonic clock). Upper bound
+  // generous: 10 s + 1 s between Node's checks, plus room for a loaded 2-core machine; without
+  // the deadline the connections would stay open for good.
+  const outcome = await within(Promise.all(stalled.map((c) => c.closed)), 60_000);
   const took = Date.now() - started;
   t.equal(outcome, 'closed', `every stalled request was ended (after ${took} ms)`);
-  t.ok(took >= 9_000, `not before the deadline (${took} ms)`);
+  t.ok(took >= REQUEST_TIMEOUT_MS - 1, `not before the deadline (${took} ms)`);
   for (const [name, c] of Object.keys(STALLED).map((k, i) => [k, stalled[i]!] as const)) {
     const res = parseResponse(c.received());
     t.equal(res?.status, 408, name);
@@ -51,7 +59,7 @@ t.test('headers, a short body or a stalled chunked body: 408 in the one shape wi
   t.notOk(idle.socket.destroyed, 'the idle keep-alive connection is still open');
   const before = idle.received().length;
   idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!idle.received().slice(before).includes('"ok"')) await sleep(20);
+  await idle.until((text) => answered(text.slice(before)));
   t.match(idle.received().slice(before), /^HTTP\/1\.1 200 OK/);
   idle.socket.destroy();
 });
@@ -60,8 +68,11 @@ t.test('on close: requests still arriving get 408 at once, an answered one finis
   const app = await buildApp(loadConfig(baseEnv), { logStream: logSink() });
   let release: () => void = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
+  let entered: () => void = () => {};
+  const slowEntered = new Promise<void>((resolve) => (entered = resolve));
   // A request that has fully arrived and is still being answered when close begins.
   app.get('/slow', async () => {
+    entered();
     await released;
     return { done: true };
   });
@@ -69,18 +80,22 @@ t.test('on close: requests still arriving get 408 at once, an answered one finis
 
   const idle = await openRaw(port);
   idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!idle.received().includes('"ok"')) await sleep(20);
+  await idle.until(answered);
   const busy = await openRaw(port);
   busy.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
   const headers = await openRaw(port);
   headers.socket.write(STALLED.headers);
   const body = await openRaw(port);
   body.socket.write(STALLED.body);
-  await sleep(200);
+  // The server has read them: /slow is being answered, and its parser has begun the two stalled
+  // requests (a connection whose bytes were not read yet would be closed as idle, without a 408).
+  await slowEntered;
+  await until('the server to read the stalled requests', () => requestsArriving(app.server) === 2);
 
   const closing = app.close();
-  // Bounded: before the fix, Node stopped its deadline checks at close and these stayed open.
-  const outcome = await Promise.race([Promise.all([idle.closed, headers.closed, body.closed]).then(() => 'closed'), sleep(5000).then(() => 'open')]);
+  // Bounded: before the fix, Node stopped its deadline checks at close and these stayed open for
+  // good. Generous (well under the 10 s the deadline itself would take), the sweep runs at once.
+  const outcome = await within(Promise.all([idle.closed, headers.closed, body.closed]), REQUEST_TIMEOUT_MS - 1000);
   t.equal(outcome, 'closed', 'the idle and the stalled connections are closed at once');
   for (const [name, c] of [['headers', headers], ['body', body]] as const) {
     const res = parseResponse(c.received());
@@ -108,10 +123,11 @@ t.test('a malformed request behind a response already on the wire: the connectio
   const port = await listen(t, app);
   const c = await openRaw(port);
   c.socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!c.received().includes('first part;')) await sleep(20);
+  await c.until((text) => text.includes('first part;'));
   // Pipelined behind it: garbage the parser refuses while the first response is half sent.
   c.socket.write('NOT HTTP\r\n\r\n');
-  const outcome = await Promise.race([c.closed.then(() => 'closed'), sleep(5000).then(() => 'open')]);
+  // Bounded, generously: left open, the connection would wait for the release below forever.
+  const outcome = await within(c.closed, 30_000);
   release();
   t.equal(outcome, 'closed');
   t.match(c.received(), /^HTTP\/1\.1 200 OK/);
@@ -124,9 +140,10 @@ t.test('a client that resets its connection mid-request is not answered', async 
   const before = logLines.length;
   const c = await openRaw(port);
   c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ');
-  await sleep(100);
+  await until('the server to read the half request', () => requestsArriving(app.server) === 1);
   c.socket.resetAndDestroy();
   await c.closed;
-  await sleep(100);
+  // The server has seen the reset once its side of the connection is gone.
+  await until('the server to drop the connection', async () => (await openConnections(app.server)) === 0);
   t.notOk(logLines.slice(before).some((l) => l.includes('"client error"')), 'a reset is no client error');
 });

@@ -20,6 +20,11 @@ export interface ServerProcess {
   logs: Record<string, unknown>[];
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /**
+   * Resolves with the first log line (already written or still to come) that satisfies `match`,
+   * as soon as it arrives; rejects if the process exits without writing one.
+   */
+  logged: (match: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>;
 }
 
 /** A TCP port that was free a moment ago. */
@@ -56,6 +61,7 @@ export function startServer(opts: StartOptions): Promise<ServerProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const waiting = new Set<(line: Record<string, unknown>) => void>();
   let err = '';
   let buffered = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
@@ -64,9 +70,25 @@ export function startServer(opts: StartOptions): Promise<ServerProcess> {
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
+  const streamsClosed = once(child, 'close');
+  const logged = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = logs.find(match);
+      if (found) return resolve(found);
+      const waiter = (line: Record<string, unknown>) => {
+        if (!match(line)) return;
+        waiting.delete(waiter);
+        resolve(line);
+      };
+      waiting.add(waiter);
+      // 'close', not 'exit': the last lines may still be in the pipe when the process exits.
+      void streamsClosed.then(() => {
+        if (waiting.delete(waiter)) reject(new Error(`server exited (${String(child.exitCode)}) without the awaited log line`));
+      });
+    });
   return new Promise((resolve, reject) => {
     let port = 0;
-    const done = () => resolve({ child, port, logs, stderr: () => err, exited });
+    const done = () => resolve({ child, port, logs, stderr: () => err, exited, logged });
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');
@@ -79,6 +101,7 @@ export function startServer(opts: StartOptions): Promise<ServerProcess> {
           continue;
         }
         logs.push(entry);
+        for (const waiter of [...waiting]) waiter(entry);
         const match = /^Server listening at http:\/\/127\.0\.0\.1:(\d+)$/.exec(String(entry.msg));
         if (match && entry.listener === undefined && port === 0) {
           port = Number(match[1]);

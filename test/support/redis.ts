@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
 import { freePort } from './processes.js';
+import { waitFor } from './wait.js';
 
-export { freePort };
+export { freePort, waitFor };
 
 async function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,14 +29,6 @@ async function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** Polls `check` every 50 ms, at most `ms`; returns whether it became true. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  for (let waited = 0; waited <= ms; waited += 50) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return false;
-}
 
 export interface RedisServer {
   port: number;

@@ -15,7 +15,8 @@ import t, { type Test } from 'tap';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { ROOT, SERVER_DIST, freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
-import { startRedis, waitFor } from '../support/redis.js';
+import { startRedis } from '../support/redis.js';
+import { until, waitFor } from '../support/wait.js';
 
 t.setTimeout(240_000);
 
@@ -69,7 +70,9 @@ async function topology(t: Test, nginxBin: string) {
     // SIGTERM, not SIGKILL: a killed nginx master leaves its worker process behind.
     const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve)));
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.race([Promise.all(exits), sleep(5000)]);
+    // SIGTERM ends nginx at once; should it not, SIGKILL after a generous bound, so the run is not held.
+    await Promise.race([Promise.all(exits), sleep(30_000)]);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
 
   // Two API keys: one for the load (the global limit is out of its way), one with a
@@ -160,11 +163,7 @@ ${openBlock}
   const nginx = spawn(nginxBin, ['-p', dir, '-c', `${dir}/nginx.conf`], { stdio: 'ignore' });
   children.push(nginx);
   const lb = `http://127.0.0.1:${lbPort}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${lb}/readyz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await sleep(50);
-  }
+  await until('nginx to pass /readyz through', () => fetch(`${lb}/readyz`).then((r) => r.ok, () => false), 30_000);
 
   t.test('tokens through nginx', async (t) => {
     const res = await fetch(`${lb}/v1/tokens/rtc`, {
@@ -183,16 +182,16 @@ ${openBlock}
     t.match(generated.headers.get('x-request-id'), /^[0-9a-f]{32}$/, "nginx's own request id when the caller sends none");
   });
 
-  /** Tokens a backend has minted, read from its own metrics listener; polled until > 0 (at most 15 s). */
+  /** Tokens a backend has minted, read from its own metrics listener; polled until > 0 (at most 30 s). */
   async function servedThroughNginx(i: number): Promise<number> {
-    for (let attempt = 0; attempt < 150; attempt++) {
+    let minted = 0;
+    await waitFor(async () => {
       // The metrics listener starts just after the main one.
       const text = await fetch(`http://127.0.0.1:${metricsPorts[i]}/metrics`).then((r) => r.text(), () => '');
-      const minted = Number(/token_server_tokens_minted_total\{type="rtc",version="007"\} (\d+)/.exec(text)?.[1] ?? 0);
-      if (minted > 0) return minted;
-      await sleep(100);
-    }
-    return 0;
+      minted = Number(/token_server_tokens_minted_total\{type="rtc",version="007"\} (\d+)/.exec(text)?.[1] ?? 0);
+      return minted > 0;
+    }, 30_000, 100);
+    return minted;
   }
 
   t.test('rolling restart under load: zero failed requests', async (t) => {
@@ -256,14 +255,17 @@ ${openBlock}
   t.test('two clients behind nginx get separate rate-limit buckets, logged with their own address', async (t) => {
     const mint = (from: string, headers: Record<string, string> = {}) =>
       getFrom(from, `${openLb}/rtc/buckets/publisher/uid/1`, headers).then((r) => r.status);
+    // Only this subtest's lines: the other subtests call the open backend too, in whatever order.
+    const fromLine = openBackend.logs.length;
+    const requestLines = () => openBackend.logs.slice(fromLine).filter((l) => l.msg === 'request');
     const first: number[] = [];
     for (let i = 0; i <= PER_CLIENT_LIMIT; i++) first.push(await mint('127.0.0.2'));
     t.same(first, [...Array(PER_CLIENT_LIMIT).fill(200), 429], `client 127.0.0.2: ${PER_CLIENT_LIMIT} pass, then 429`);
     // A forged X-Forwarded-For is left of the address nginx appends: it changes nothing.
     t.equal(await mint('127.0.0.3', { 'x-forwarded-for': '127.0.0.9' }), 200, 'client 127.0.0.3 has its own bucket');
     t.equal(await mint('127.0.0.2', { 'x-forwarded-for': '127.0.0.3' }), 429, 'forging another address does not escape the limit');
-    await waitFor(() => openBackend.logs.filter((l) => l.msg === 'request').length >= PER_CLIENT_LIMIT + 3);
-    const lines = openBackend.logs.filter((l) => l.msg === 'request');
+    await waitFor(() => requestLines().length >= PER_CLIENT_LIMIT + 3);
+    const lines = requestLines();
     t.same(
       lines.map((l) => `${String(l.clientIp)} ${String(l.statusCode)}`),
       ['127.0.0.2 200', '127.0.0.2 200', '127.0.0.2 200', '127.0.0.2 429', '127.0.0.3 200', '127.0.0.2 429'],

@@ -12,7 +12,12 @@ t.setTimeout(120_000);
 const mint = (remoteAddress = '127.0.0.1') => ({ method: 'POST' as const, url: '/v1/tokens/rtm', payload: { userId: 'alice' }, remoteAddress });
 /** Fast Redis timeouts so that outages are seen in milliseconds. */
 const redisTimeouts = { connectMs: 300, commandMs: 300, retryMaxMs: 200 };
-/** A request during an outage must not wait on Redis: far below a hang, with room for a loaded CI machine. */
+/**
+ * Not waiting on a dead or hung Redis is the behaviour under test, so it stays a bound on time:
+ * without it a request would wait for good (a hung Redis never answers; the offline queue holds
+ * commands until a reconnect). Generous above the 300 ms command timeout and an inject on a loaded
+ * 2-core machine; no lower bound, as sooner is only better.
+ */
 const NO_WAIT_MS = 2000;
 type App = Awaited<ReturnType<typeof build>>;
 const readiness = async (app: App) => (await app.inject({ method: 'GET', url: '/readyz' })).json();
@@ -55,11 +60,13 @@ t.test('Redis shared by two instances; outages fail open, then recover', async (
   // restart can still fall back to memory: sharing resumes eventually, each try on a fresh client.
   let attempt = 0;
   const sharedAgain = async () => {
-    const ip = `10.0.1.${++attempt}`;
+    attempt++;
+    const ip = `10.1.${attempt >> 8}.${attempt & 255}`;
     await b.inject(mint(ip));
     return (await a.inject(mint(ip))).headers['ratelimit-remaining'] === '1';
   };
-  t.ok(await waitFor(sharedAgain, 5000), 'shared again after recovery');
+  // A generous deadline for a loaded machine; on an idle one the first tries succeed.
+  t.ok(await waitFor(sharedAgain, 30_000, 100), 'shared again after recovery');
 });
 
 t.test('fail-closed: 503 and not ready while Redis is down, then recovery', async (t) => {

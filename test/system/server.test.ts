@@ -5,11 +5,11 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { freePort, startServer, stop, type ServerProcess } from '../support/processes.js';
-import { isOneShapeError, parseResponse } from '../support/raw-http.js';
+import { hasWholeResponse, isOneShapeError, openRaw, parseResponse } from '../support/raw-http.js';
+import { waitFor } from '../support/wait.js';
 
 // Each process compiles src/ under the coverage loaders (several seconds on a busy machine),
 // so the processes start together, up front, and the file gets more than tap's default 30 s.
@@ -103,17 +103,31 @@ const [badEnv, taken, main, twice, interrupted, stuck, hung] = await Promise.all
   }),
 ]);
 
-/** Opens a POST whose body is only half sent: a request in flight until `finish` is called. */
-async function halfSentRequest(port: number) {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const body = JSON.stringify({ channelName: 'late', uid: 7 });
-  socket.write(`POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
-  let answer = '';
-  socket.on('data', (c: Buffer) => (answer += c.toString()));
-  socket.on('error', () => {});
-  return { finish: () => socket.end(body.slice(5)), answer: () => answer, socket };
+/**
+ * Sends a complete GET /healthz and, in the same write, the start of a request that stops
+ * short; resolves once the GET is answered. The server reads one small loopback write at once
+ * and parses all of it, so by then it has begun the stalled request too: a signal that a
+ * request is in flight, where a socket alone shows nothing. `answer` is what came after.
+ */
+async function stalledBehindAnswer(port: number, partial: string) {
+  const c = await openRaw(port);
+  c.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n${partial}`);
+  const first = (await c.until((text) => hasWholeResponse(text))).length;
+  return {
+    socket: c.socket,
+    answer: () => c.received().slice(first),
+    answered: () => c.until((text) => hasWholeResponse(text.slice(first))),
+  };
 }
+
+/** A POST whose body is only half sent: a request in flight until `finish` is called. */
+async function halfSentRequest(port: number) {
+  const body = JSON.stringify({ channelName: 'late', uid: 7 });
+  const c = await stalledBehindAnswer(port, `POST /v1/tokens/rtc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+  return { ...c, finish: () => c.socket.end(body.slice(5)) };
+}
+
+const refused = (port: number) => get(port, '/healthz').then(() => false, (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
 
 t.test('a bad environment stops start-up with one line naming the variable', async (t) => {
   const { code } = await badEnv.exited;
@@ -158,7 +172,7 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   const signalled = Date.now();
   p.child.kill('SIGTERM');
   // The server's own signal that the drain began; readiness must already say so.
-  while (!p.logs.some((l) => String(l.msg).startsWith('draining'))) await sleep(20);
+  await p.logged((l) => String(l.msg).startsWith('draining'));
   const ready = await get(p.port, '/readyz', agent);
   t.equal(ready.status, 503, 'not ready at once');
   t.match(JSON.parse(ready.body), { code: 'DRAINING' });
@@ -167,14 +181,14 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
   t.equal(token.headers.connection, 'close', 'callers are told to reconnect elsewhere');
   t.match((await get(metricsPort, '/metrics')).body, 'token_server_draining 1', 'the metrics listener sees the drain');
   slow.finish();
-  while (!slow.answer().includes('\r\n\r\n')) await sleep(20);
+  await slow.answered();
 
-  // Wait until the drain is over and the server stopped listening.
-  while (!p.logs.some((l) => String(l.msg).startsWith('closing'))) await sleep(20);
-  await sleep(100);
-  await t.rejects(get(p.port, '/healthz'), { code: 'ECONNREFUSED' }, 'no new connections after the drain');
+  // The drain is over when the server says it is closing; it stops listening right after.
+  await p.logged((l) => String(l.msg).startsWith('closing'));
+  t.ok(await waitFor(() => refused(p.port), 30_000), 'no new connections after the drain');
   const { code, at } = await p.exited;
   t.equal(code, 0, 'exit 0');
+  // The drain length is the behaviour: not before SHUTDOWN_DRAIN_SECONDS (tight), no upper bound.
   t.ok(at - signalled >= 1000, `exited after the drain (${at - signalled} ms)`);
   t.match(slow.answer(), /^HTTP\/1\.1 200 OK/, 'the request finished during the drain was answered');
   t.match(slow.answer(), /connection: close/i);
@@ -189,7 +203,7 @@ t.test('SIGTERM: readiness 503 at once, serving through the drain, in-flight fin
 t.test('a second signal exits at once', async (t) => {
   const p = twice;
   p.child.kill('SIGTERM');
-  while (!p.logs.some((l) => String(l.msg).startsWith('draining'))) await sleep(20);
+  await p.logged((l) => String(l.msg).startsWith('draining'));
   p.child.kill('SIGTERM');
   const { code } = await p.exited;
   t.equal(code, 1);
@@ -211,22 +225,17 @@ t.test('stalled clients (headers or body never finished) cannot force exit 1: 40
   // Before the fix Node stopped its deadline checks at close, the stalled connections held
   // the close and SHUTDOWN_TIMEOUT_SECONDS ended in the forced exit with status 1.
   const p = stuck;
+  // Both begun on the server before the signal (each behind an answered request, see stalledBehindAnswer).
   const body = await halfSentRequest(p.port);
-  const headers = connect(p.port, '127.0.0.1');
-  await once(headers, 'connect');
-  let headersAnswer = '';
-  headers.on('data', (c: Buffer) => (headersAnswer += c.toString()));
-  headers.on('error', () => {});
-  headers.write('GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer half-');
-  await sleep(100);
+  const headers = await stalledBehindAnswer(p.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer half-');
   p.child.kill('SIGTERM');
   const { code } = await p.exited;
   body.socket.destroy();
-  headers.destroy();
+  headers.socket.destroy();
   t.equal(code, 0, 'a clean exit');
   t.ok(p.logs.some((l) => l.msg === 'closed'), 'the close finished');
   t.notOk(p.logs.some((l) => /killed by timeout/.test(String(l.msg))), 'not the forced-exit path');
-  for (const [name, text] of [['body', body.answer()], ['headers', headersAnswer]] as const) {
+  for (const [name, text] of [['body', body.answer()], ['headers', headers.answer()]] as const) {
     const res = parseResponse(text);
     t.equal(res?.status, 408, name);
     t.ok(res && isOneShapeError(res), `${name}: the one error shape`);
@@ -237,15 +246,18 @@ t.test('a request still being answered after SHUTDOWN_TIMEOUT_SECONDS: forced ex
   // Its JWT's key is being fetched from a JWKS endpoint that never answers.
   const p = hung;
   const jwt = `${Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url')}.${Buffer.from('{"sub":"a"}').toString('base64url')}.c2ln`;
+  const fetching = once(silentJwks, 'connection');
   const req = httpRequest({ host: '127.0.0.1', port: p.port, path: '/v1/tokens/chat', method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' } });
   req.on('error', () => {});
   req.end('{}');
-  while (jwksFetches.length === 0) await sleep(20);
+  // In flight for good once the server asks the JWKS endpoint for the key.
+  await fetching;
   const signalled = Date.now();
   p.child.kill('SIGTERM');
   const { code, at } = await p.exited;
   req.destroy();
   t.equal(code, 1);
+  // SHUTDOWN_TIMEOUT_SECONDS is the behaviour: not before it runs out (tight), no upper bound.
   t.ok(at - signalled >= 1000, `forced only once the 1 s timeout ran out (${at - signalled} ms)`);
   t.ok(p.logs.some((l) => l.level === 50 && /killed by timeout/.test(String(l.msg))), 'logged as an error');
 });

@@ -45,6 +45,15 @@ function svc(name: string, args: unknown[], privileges: Record<number, number>):
   return s;
 }
 
+// Before the first test: a test run alone (--grep) starts at once, before the module's later lines run.
+const minter = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }, { now: () => ISSUE });
+function minted007() {
+  return minter.rtcRtm({ channelName: 'room', uid: 42, role: 'publisher', expireSeconds: 600, version: '007', combined: true }).rtcToken;
+}
+function minted006() {
+  return minter.rtc({ channelName: 'room', uid: 42, role: 'publisher', expireSeconds: 600, version: '006' }).token;
+}
+
 t.test('every service type agora-token defines decodes to what was put in, and verifies', async (t) => {
   const perms = new lib.Rtm2Permissions();
   perms.add(0, 0, ['message-a', 'message-b']);
@@ -199,14 +208,6 @@ t.test('the asserting helpers throw TokenDecodeError with the code', async (t) =
   t.throws(() => decode007(minted006()), { name: 'TokenDecodeError', code: 'UNKNOWN_VERSION', message: 'not a 007 token' });
   t.equal(decodeOrThrow(minted006()).version, '006');
 });
-
-const minter = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }, { now: () => ISSUE });
-function minted007() {
-  return minter.rtcRtm({ channelName: 'room', uid: 42, role: 'publisher', expireSeconds: 600, version: '007', combined: true }).rtcToken;
-}
-function minted006() {
-  return minter.rtc({ channelName: 'room', uid: 42, role: 'publisher', expireSeconds: 600, version: '006' }).token;
-}
 
 /** Checks the decoder's contract for one input: a result (never a throw), fast. Returns the result. */
 function decodeWithinBudget(text: string) {
