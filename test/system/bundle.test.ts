@@ -6,12 +6,12 @@
  * (pino's pretty transport in a worker, jose for JWTs), and the spec it serves.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
 import { API_KEY, APP_CERTIFICATE, APP_ID } from '../helper.js';
 import { ROOT, SERVER_DIST, freePort, startServer, stop } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
 
 t.setTimeout(120_000);
 t.equal(SERVER_DIST, `${ROOT}dist/bundle/server.js`, 'the process tests run the bundle, as production does');
@@ -75,8 +75,7 @@ t.test('pretty logs: pino-pretty runs in its worker', async (t) => {
   t.teardown(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/INFO.*Server listening/.test(out) && Date.now() < deadline && child.exitCode === null) await once(child.stdout, 'data');
+  await waitFor(() => /INFO.*Server listening/.test(out) || child.exitCode !== null);
   t.match(out, /^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: AUTH_MODE=none/m, 'a human-readable line, not JSON');
   t.match(out, /INFO: Server listening at http:\/\/127\.0\.0\.1:\d+/);
 });
