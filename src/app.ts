@@ -11,7 +11,7 @@ import type { Config } from './config.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import agora, { type AgoraPluginOptions } from './plugins/agora.js';
 import auth from './plugins/auth.js';
-import errors, { HttpError, clientErrorHandler, frameworkErrors, refuseExpectation } from './plugins/errors.js';
+import errors, { ROUTER_OPTIONS, clientErrorHandler, frameworkErrors, refuseBadHead } from './plugins/errors.js';
 import health from './plugins/health.js';
 import jsonBody from './plugins/json-body.js';
 import loadShedding from './plugins/load-shedding.js';
@@ -190,7 +190,7 @@ export function serverOptions(config: Config, overrides: AppOverrides = {}): Fas
     // (Fastify accepts a hop count at run time; its types omit number.)
     trustProxy: config.trustProxy as FastifyHttpOptions<Server>['trustProxy'],
     // Unity and Flutter clients call the same routes with and without a trailing slash; no redirects.
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: ROUTER_OPTIONS,
     requestIdHeader: false,
     // An incoming X-Request-Id is kept when it is sane, so traces join up across the load balancer.
     genReqId: (req: IncomingMessage) => {
@@ -261,15 +261,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // answered before shedding is considered: preflights are never shed.
   await app.register(security);
   await app.register(cors, corsOptions(config));
-  app.addHook('onRequest', (request, _reply, done) => {
-    // HTTP/1.1 requires Host (RFC 9112, section 3.2); after the security and CORS hooks, so the 400 carries them.
-    if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
-      return done(new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header'));
-    }
-    done();
-  });
-  // After the security and CORS hooks too, for the same reason.
-  app.addHook('onRequest', refuseExpectation);
+  // After the security and CORS hooks, so that its 400 or 417 carries them.
+  app.addHook('onRequest', refuseBadHead);
   await app.register(loadShedding, {
     limits: config.shed,
     ...(overrides.pressureSampleIntervalMs !== undefined && { sampleIntervalMs: overrides.pressureSampleIntervalMs }),

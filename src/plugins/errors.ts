@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 import { ErrorSchema, type ErrorBody } from '../schemas/common.js';
@@ -26,6 +26,9 @@ import { API_SECURITY_HEADERS } from './security.js';
  * 10 ms of start-up for a table of strings.
  */
 export const STATUS_CODES = (createRequire(import.meta.url)('node:http') as typeof import('node:http')).STATUS_CODES;
+
+/** How this server matches paths (Unity and Flutter clients add and omit slashes): for every router it builds. */
+export const ROUTER_OPTIONS = { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -148,19 +151,30 @@ export function clientErrorHandler(this: FastifyInstance, err: Error & { code: s
   answerOnSocket(socket, statusCode, code, message, requestId);
 }
 
+/** The error code a status stands for when nothing more specific applies: 416 → RANGE_NOT_SATISFIABLE. */
+export function statusCodeName(status: number): string {
+  return (STATUS_CODES[status] ?? 'CLIENT_ERROR').toUpperCase().replaceAll(' ', '_');
+}
+
 /** Node's own test for an expectation it meets (lib/_http_server.js): only 100-continue. */
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
 
 /**
- * An onRequest hook: a request whose Expect header asks for anything but 100-continue
- * (RFC 9110, section 10.1.1) is a 417 in the one shape.
+ * An onRequest hook for request heads this server will not serve, answered in the one shape:
+ * an HTTP/1.1 request without Host (RFC 9112, section 3.2) is a 400, an Expect header asking
+ * for anything but 100-continue (RFC 9110, section 10.1.1) a 417. One synchronous hook for both:
+ * it runs on every request.
  */
-export async function refuseExpectation(request: FastifyRequest): Promise<void> {
+export const refuseBadHead: onRequestHookHandler = (request, _reply, done) => {
+  if (request.headers.host === undefined && request.raw.httpVersion !== '1.0') {
+    return done(new HttpError(400, 'MISSING_HOST', 'an HTTP/1.1 request needs a Host header'));
+  }
   const expect = request.headers.expect;
   if (expect !== undefined && !CONTINUE.test(expect)) {
-    throw new HttpError(417, 'EXPECTATION_FAILED', 'the Expect header asks for something this server does not do; only 100-continue is supported');
+    return done(new HttpError(417, 'EXPECTATION_FAILED', 'the Expect header asks for something this server does not do; only 100-continue is supported'));
   }
-}
+  done();
+};
 
 /** Fields holding a lifetime in seconds, where an absolute timestamp is a common mistake. */
 const LIFETIME_FIELD = /(Seconds|^expire\w*|^privileges\.\w+)$/;
@@ -203,7 +217,7 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = FASTIFY_CODES[error.code] ?? (STATUS_CODES[status] ?? 'CLIENT_ERROR').toUpperCase().replaceAll(' ', '_');
+    const code = FASTIFY_CODES[error.code] ?? statusCodeName(status);
     return reply.code(status).send(errorBody(request, status, code, error.message));
   }
   request.log.error({ err: error }, 'request failed');
@@ -237,7 +251,7 @@ async function errorsPlugin(app: FastifyInstance) {
   app.addSchema(ErrorSchema);
 
   // Remember every route so that a wrong method on a known path gets 405 + Allow, not 404.
-  const known = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  const known = FindMyWay(ROUTER_OPTIONS);
   const allowed = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();
@@ -276,7 +290,7 @@ async function errorsPlugin(app: FastifyInstance) {
 
   // Without a listener Node answers an Expect other than 100-continue with a bare 417 of its own
   // (no body, no request id, no log line). Handed on as a request, the app refuses it in the
-  // one shape (refuseExpectation): exactly what Node does itself with an Expect it accepts.
+  // one shape (refuseBadHead): exactly what Node does itself with an Expect it accepts.
   app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res));
 
   // Without a listener Node drops a CONNECT request's socket without a word: this is not a proxy.

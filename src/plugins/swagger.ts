@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
-import { STATUS_CODES, HttpError } from './errors.js';
+import { HttpError, ROUTER_OPTIONS, STATUS_CODES, statusCodeName } from './errors.js';
 import { securitySchemes } from '../schemas/security.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; license: string };
@@ -82,7 +82,7 @@ function docsUi(app: FastifyInstance): void {
   let inner: Promise<FastifyInstance> | undefined;
   async function buildInner(): Promise<FastifyInstance> {
     const [{ default: Fastify }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger-ui')]);
-    const docs = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true } });
+    const docs = Fastify({ logger: false, routerOptions: ROUTER_OPTIONS });
     // The document is OpenAPI 3.0 (the dynamic plugin's own output); the static mode's types also allow 3.1.
     const document = app.swagger() as StaticDocumentSpec['document'];
     await docs.register(swagger, { mode: 'static', specification: { document } });
@@ -110,8 +110,7 @@ function docsUi(app: FastifyInstance): void {
     const res = await docs.inject({ method: request.method as 'GET' | 'HEAD', url: request.url, headers });
     if (res.statusCode === 404) return reply.callNotFound();
     if (res.statusCode >= 400) {
-      const phrase = STATUS_CODES[res.statusCode] ?? 'Error';
-      throw new HttpError(res.statusCode, phrase.toUpperCase().replaceAll(' ', '_'), `${phrase}: ${request.url}`);
+      throw new HttpError(res.statusCode, statusCodeName(res.statusCode), `${STATUS_CODES[res.statusCode] ?? 'Error'}: ${request.url}`);
     }
     for (const name of FROM_UI) {
       const value = res.headers[name];

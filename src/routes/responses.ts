@@ -106,5 +106,4 @@ export function withRuleExample<T extends object>(responses: T, names: FieldName
   };
 }
 
-
 export { error as errorResponse };
