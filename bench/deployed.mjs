@@ -16,3 +16,10 @@ export const DEPLOYED_ENV = {
   RATE_LIMIT_MAX: '999999999',
   SHUTDOWN_DRAIN_SECONDS: '0',
 };
+
+/** What every measurement asks for: the same channel, uid and role on every route. */
+export const RTC007 = { channelName: 'bench-room', uid: 1234, role: 'publisher' };
+export const RTC006 = { ...RTC007, version: '006' };
+export const RTM = { userId: 'bench-user' };
+/** The tutorial's route, as its clients call it. */
+export const TUTORIAL_QUERY = '/access_token?channelName=bench-room&uid=1234&role=publisher';

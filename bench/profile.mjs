@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { API_KEY, DEPLOYED_ENV } from './deployed.mjs';
+import { API_KEY, DEPLOYED_ENV, RTC006, RTC007, TUTORIAL_QUERY } from './deployed.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -37,9 +37,9 @@ const child = spawn('taskset', ['-c', '0', process.execPath, '--cpu-prof', '--cp
 });
 closeSync(logFd);
 const requests = {
-  rtc006: { path: '/v1/tokens/rtc', method: 'POST', body: JSON.stringify({ channelName: 'bench-room', uid: 1234, role: 'publisher', version: '006' }) },
-  rtc007: { path: '/v1/tokens/rtc', method: 'POST', body: JSON.stringify({ channelName: 'bench-room', uid: 1234, role: 'publisher' }) },
-  access_token: { path: '/access_token?channelName=bench-room&uid=1234&role=publisher', method: 'GET' },
+  rtc006: { path: '/v1/tokens/rtc', method: 'POST', body: JSON.stringify(RTC006) },
+  rtc007: { path: '/v1/tokens/rtc', method: 'POST', body: JSON.stringify(RTC007) },
+  access_token: { path: TUTORIAL_QUERY, method: 'GET' },
 };
 const r = requests[opt.route];
 const headers = { 'x-api-key': API_KEY, ...(r.body && { 'content-type': 'application/json' }) };

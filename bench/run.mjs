@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
-import { API_KEY, APP_CERTIFICATE, APP_ID, DEPLOYED_ENV } from './deployed.mjs';
+import { API_KEY, APP_CERTIFICATE, APP_ID, DEPLOYED_ENV, RTC006, RTC007, RTM, TUTORIAL_QUERY } from './deployed.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -135,13 +135,9 @@ async function stop(server) {
 
 /** Each scenario's request: the same work on both sides of the comparison. */
 const body = (b) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
-const RTC007 = { channelName: 'bench-room', uid: 1234, role: 'publisher' };
-const RTC006 = { ...RTC007, version: '006' };
-const RTM = { userId: 'bench-user' };
 const KEY = { 'x-api-key': API_KEY };
 const BEARER = { authorization: `Bearer ${jwt}` };
 const withAuth = (req, auth) => ({ ...req, headers: { ...req.headers, ...auth } });
-const TUTORIAL_QUERY = '/access_token?channelName=bench-room&uid=1234&role=publisher';
 
 const SCENARIOS = [
   {
