@@ -6,20 +6,18 @@
  * violation. Saves artifacts/inspect.png (git-ignored) for CI to keep.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 import t from 'tap';
+import { CHROMIUM, openBrowser } from '../support/browser.js';
 import { PAGE_CSP } from '../../src/plugins/security.js';
 import { createTokenMinter } from '../../src/tokens/mint.js';
 import { API_KEY, APP_CERTIFICATE, APP_ID, build, nowUnix } from '../helper.js';
 import { ROOT } from '../tools.js';
 import { waitFor } from '../support/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'artifacts');
 
 t.test('the inspector page explains a bad token, asks for the credential and keeps nothing', async (t) => {
@@ -35,17 +33,7 @@ t.test('the inspector page explains a bad token, asks for the credential and kee
   const bad = foreign.rtc({ channelName: 'demo-room', userAccount: '01234', role: 'publisher', expireSeconds: 3600, privilegeExpireSeconds: 60, version: '007' }).token;
   const good = createTokenMinter({ appId: APP_ID, appCertificate: APP_CERTIFICATE }).rtc({ channelName: 'demo-room', uid: 1234, role: 'subscriber', expireSeconds: 600, version: '007' }).token;
 
-  const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 1200 },
-  });
-  t.teardown(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
+  const context = await openBrowser(t, { width: 1100, height: 1200 });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   const consoleLines: string[] = [];

@@ -5,11 +5,11 @@
  * saves a screenshot to artifacts/ (git-ignored) for CI to keep.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
+import { CHROMIUM, openBrowser } from '../support/browser.js';
 import { ErrorSchema } from '../../src/schemas/common.js';
 import { Value } from '@sinclair/typebox/value';
 import { decode007, verify007 } from '../../src/tokens/codec.js';
@@ -17,7 +17,6 @@ import { APP_CERTIFICATE } from '../helper.js';
 import { listen, ROOT } from '../tools.js';
 
 /** Debian's chromium; .ci/run installs it when missing (never `npx playwright install`). */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'artifacts');
 
 /** Clicks the RTC operation's Execute; returns the status on the wire and what Swagger UI shows. */
@@ -39,17 +38,7 @@ async function executeRtc(page: Page) {
 t.test('Swagger UI mints an RTC token and shows a documented 400', async (t) => {
   if (!existsSync(CHROMIUM)) return t.fail(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   const baseUrl = await listen(t);
-  const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 1600 },
-  });
-  t.teardown(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
+  const context = await openBrowser(t, { width: 1280, height: 1600 });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
